@@ -1,0 +1,306 @@
+//! The storage contract the app writes through, and an in-memory implementation.
+//!
+//! The browser implements [`Store`] on IndexedDB (`src/store/idb.rs` in the app); tests and
+//! native tools use [`MemoryStore`]. Both keep the same invariants:
+//!
+//! - a vote and the conversation it closes are written together or not at all
+//!   ([`Store::record_vote`]);
+//! - a vote id is written once: writing an existing id again is reported as a duplicate and
+//!   changes nothing (votes are never rewritten);
+//! - secrets (API keys) live in their own store and are never returned by any listing of the
+//!   other stores.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::record::{Message, VoteRecord};
+
+/// Current schema version of the browser database. Each version's migration is listed in
+/// [`MIGRATIONS`].
+pub const DB_VERSION: u32 = 2;
+
+/// Object store names, shared by every implementation.
+pub mod stores {
+    pub const VOTES: &str = "votes";
+    pub const CONVERSATIONS: &str = "conversations";
+    pub const CONTESTANTS: &str = "contestants";
+    pub const PROMPTS: &str = "prompts";
+    pub const SETTINGS: &str = "settings";
+    pub const SECRETS: &str = "secrets";
+}
+
+/// What each schema version adds. Version 1 was the first release's layout (votes and
+/// settings); version 2 split conversations, contestants, prompts and secrets into stores of
+/// their own and indexed votes by time.
+pub const MIGRATIONS: [(u32, &[&str]); 2] = [
+    (1, &[stores::VOTES, stores::SETTINGS]),
+    (
+        2,
+        &[
+            stores::CONVERSATIONS,
+            stores::CONTESTANTS,
+            stores::PROMPTS,
+            stores::SECRETS,
+        ],
+    ),
+];
+
+/// The object stores a database at `old` must create to reach [`DB_VERSION`], in order.
+pub fn stores_to_create(old: u32) -> Vec<&'static str> {
+    MIGRATIONS
+        .iter()
+        .filter(|(v, _)| *v > old && *v <= DB_VERSION)
+        .flat_map(|(_, s)| s.iter().copied())
+        .collect()
+}
+
+/// A battle in progress or finished: what the judge saw, persisted as it streams so a reload
+/// restores it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Conversation {
+    /// Battle id; the vote that closes it carries the same id.
+    pub id: String,
+    pub contestant_a: String,
+    pub contestant_b: String,
+    pub messages_a: Vec<Message>,
+    pub messages_b: Vec<Message>,
+    /// Milliseconds since the Unix epoch of the last change.
+    pub updated_ms: f64,
+    /// Whether a vote closed this battle.
+    pub voted: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    #[error("storage is full: {0}. Free space or export and clear old votes; nothing stored was lost")]
+    QuotaExceeded(String),
+    #[error("the browser refused storage access: {0}")]
+    Unavailable(String),
+    #[error("a stored record could not be read: {0}")]
+    Corrupt(String),
+    #[error("storage error: {0}")]
+    Other(String),
+}
+
+/// Whether a write added something new.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    New,
+    Duplicate,
+}
+
+/// The app's storage. Futures are not `Send`: the browser is single-threaded.
+#[allow(async_fn_in_trait)]
+pub trait Store {
+    /// Writes a vote and marks its conversation voted, atomically. A vote id already present
+    /// is left as it is and reported as [`Written::Duplicate`].
+    async fn record_vote(
+        &self,
+        vote: &VoteRecord,
+        conversation: Option<&Conversation>,
+    ) -> Result<Written, StoreError>;
+    async fn vote(&self, id: &str) -> Result<Option<VoteRecord>, StoreError>;
+    /// All votes, oldest first.
+    async fn votes(&self) -> Result<Vec<VoteRecord>, StoreError>;
+    async fn vote_count(&self) -> Result<usize, StoreError>;
+
+    async fn put_conversation(&self, conversation: &Conversation) -> Result<(), StoreError>;
+    async fn conversation(&self, id: &str) -> Result<Option<Conversation>, StoreError>;
+
+    async fn put_setting(&self, key: &str, value: &serde_json::Value) -> Result<(), StoreError>;
+    async fn setting(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError>;
+
+    async fn put_secret(&self, provider: &str, secret: &str) -> Result<(), StoreError>;
+    async fn secret(&self, provider: &str) -> Result<Option<String>, StoreError>;
+    async fn delete_secret(&self, provider: &str) -> Result<(), StoreError>;
+}
+
+/// A [`Store`] in memory, for native tests and tools.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    inner: RefCell<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    votes: BTreeMap<String, (u64, VoteRecord)>,
+    next_seq: u64,
+    conversations: BTreeMap<String, Conversation>,
+    settings: BTreeMap<String, serde_json::Value>,
+    secrets: BTreeMap<String, String>,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl Store for MemoryStore {
+    async fn record_vote(
+        &self,
+        vote: &VoteRecord,
+        conversation: Option<&Conversation>,
+    ) -> Result<Written, StoreError> {
+        let mut inner = self.inner.borrow_mut();
+        if inner.votes.contains_key(&vote.id) {
+            return Ok(Written::Duplicate);
+        }
+        let seq = inner.next_seq;
+        inner.next_seq += 1;
+        inner.votes.insert(vote.id.clone(), (seq, vote.clone()));
+        if let Some(c) = conversation {
+            let mut c = c.clone();
+            c.voted = true;
+            inner.conversations.insert(c.id.clone(), c);
+        }
+        Ok(Written::New)
+    }
+
+    async fn vote(&self, id: &str) -> Result<Option<VoteRecord>, StoreError> {
+        Ok(self.inner.borrow().votes.get(id).map(|(_, v)| v.clone()))
+    }
+
+    async fn votes(&self) -> Result<Vec<VoteRecord>, StoreError> {
+        let inner = self.inner.borrow();
+        let mut all: Vec<_> = inner.votes.values().collect();
+        all.sort_by(|a, b| a.1.tstamp.total_cmp(&b.1.tstamp).then(a.0.cmp(&b.0)));
+        Ok(all.into_iter().map(|(_, v)| v.clone()).collect())
+    }
+
+    async fn vote_count(&self) -> Result<usize, StoreError> {
+        Ok(self.inner.borrow().votes.len())
+    }
+
+    async fn put_conversation(&self, conversation: &Conversation) -> Result<(), StoreError> {
+        self.inner
+            .borrow_mut()
+            .conversations
+            .insert(conversation.id.clone(), conversation.clone());
+        Ok(())
+    }
+
+    async fn conversation(&self, id: &str) -> Result<Option<Conversation>, StoreError> {
+        Ok(self.inner.borrow().conversations.get(id).cloned())
+    }
+
+    async fn put_setting(&self, key: &str, value: &serde_json::Value) -> Result<(), StoreError> {
+        self.inner
+            .borrow_mut()
+            .settings
+            .insert(key.to_string(), value.clone());
+        Ok(())
+    }
+
+    async fn setting(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError> {
+        Ok(self.inner.borrow().settings.get(key).cloned())
+    }
+
+    async fn put_secret(&self, provider: &str, secret: &str) -> Result<(), StoreError> {
+        self.inner
+            .borrow_mut()
+            .secrets
+            .insert(provider.to_string(), secret.to_string());
+        Ok(())
+    }
+
+    async fn secret(&self, provider: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.inner.borrow().secrets.get(provider).cloned())
+    }
+
+    async fn delete_secret(&self, provider: &str) -> Result<(), StoreError> {
+        self.inner.borrow_mut().secrets.remove(provider);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::Winner;
+    use futures_executor::block_on;
+
+    pub(crate) fn vote(id: &str, t: f64) -> VoteRecord {
+        VoteRecord {
+            id: id.into(),
+            schema: Some(crate::record::RECORD_SCHEMA),
+            arena_id: "test".into(),
+            question_id: id.into(),
+            model_a: "a".into(),
+            model_b: "b".into(),
+            winner: Winner::ModelA,
+            judge: "j".into(),
+            conversation_a: vec![Message::user("hi"), Message::assistant("A")],
+            conversation_b: vec![Message::user("hi"), Message::assistant("B")],
+            turn: 1,
+            anony: true,
+            language: "English".into(),
+            tstamp: t,
+            conv_metadata: None,
+            dedup_tag: None,
+            category_tag: None,
+            categories: vec![],
+            flags: vec![],
+            app_version: "test".into(),
+        }
+    }
+
+    #[test]
+    fn migrations_from_each_version_create_exactly_the_missing_stores() {
+        assert_eq!(stores_to_create(0).len(), 6);
+        assert_eq!(
+            stores_to_create(1),
+            vec!["conversations", "contestants", "prompts", "secrets"]
+        );
+        assert!(stores_to_create(DB_VERSION).is_empty());
+    }
+
+    #[test]
+    fn a_vote_id_is_written_once() {
+        block_on(async {
+            let s = MemoryStore::new();
+            assert_eq!(s.record_vote(&vote("1", 1.0), None).await, Ok(Written::New));
+            let mut changed = vote("1", 1.0);
+            changed.winner = Winner::ModelB;
+            assert_eq!(s.record_vote(&changed, None).await, Ok(Written::Duplicate));
+            assert_eq!(s.vote("1").await.unwrap().unwrap().winner, Winner::ModelA);
+            assert_eq!(s.vote_count().await.unwrap(), 1);
+        });
+    }
+
+    #[test]
+    fn votes_list_oldest_first_and_the_conversation_is_marked_voted() {
+        block_on(async {
+            let s = MemoryStore::new();
+            let conv = Conversation {
+                id: "2".into(),
+                contestant_a: "a".into(),
+                contestant_b: "b".into(),
+                messages_a: vec![],
+                messages_b: vec![],
+                updated_ms: 0.0,
+                voted: false,
+            };
+            s.put_conversation(&conv).await.unwrap();
+            s.record_vote(&vote("2", 5.0), Some(&conv)).await.unwrap();
+            s.record_vote(&vote("1", 3.0), None).await.unwrap();
+            let ids: Vec<_> = s.votes().await.unwrap().into_iter().map(|v| v.id).collect();
+            assert_eq!(ids, ["1", "2"]);
+            assert!(s.conversation("2").await.unwrap().unwrap().voted);
+        });
+    }
+
+    #[test]
+    fn secrets_are_kept_apart_and_can_be_deleted() {
+        block_on(async {
+            let s = MemoryStore::new();
+            s.put_secret("openai", "sk-test").await.unwrap();
+            assert_eq!(s.setting("openai").await.unwrap(), None);
+            assert_eq!(s.secret("openai").await.unwrap().as_deref(), Some("sk-test"));
+            s.delete_secret("openai").await.unwrap();
+            assert_eq!(s.secret("openai").await.unwrap(), None);
+        });
+    }
+}
