@@ -104,7 +104,10 @@ fn default_title() -> String {
 }
 
 fn default_categories() -> Vec<String> {
-    DEFAULT_CATEGORIES.iter().map(|s| (*s).to_string()).collect()
+    DEFAULT_CATEGORIES
+        .iter()
+        .map(|s| (*s).to_string())
+        .collect()
 }
 
 fn default_weight() -> f64 {
@@ -174,10 +177,7 @@ impl ArenaConfig {
                 ));
             }
             if c.provider == ProviderKind::Local && c.gguf_url.is_none() {
-                return invalid(format!(
-                    "local contestant \"{}\" needs a `gguf_url`",
-                    c.id
-                ));
+                return invalid(format!("local contestant \"{}\" needs a `gguf_url`", c.id));
             }
             if c.provider != ProviderKind::Local && c.model.trim().is_empty() {
                 return invalid(format!("contestant \"{}\" needs a `model`", c.id));
@@ -218,7 +218,10 @@ mod tests {
 
     fn check_err(text: &str, expected: &str) {
         let err = ArenaConfig::parse(text).unwrap_err().to_string();
-        assert!(err.contains(expected), "{err:?} does not contain {expected:?}");
+        assert!(
+            err.contains(expected),
+            "{err:?} does not contain {expected:?}"
+        );
     }
 
     const MINIMAL: &str = r#"{"schema":1,"arena_id":"demo"}"#;
@@ -237,7 +240,10 @@ mod tests {
         let text = include_str!("../../../public/arena.json");
         let c = ArenaConfig::parse(text).unwrap();
         assert!(!c.contestants.is_empty());
-        assert!(c.efficient_pairing, "the shipped config turns efficient pairing on");
+        assert!(
+            c.efficient_pairing,
+            "the shipped config turns efficient pairing on"
+        );
     }
 
     #[test]
@@ -259,7 +265,10 @@ mod tests {
         check_err("{", "line 1");
         check_err(r#"{"schema":9,"arena_id":"a"}"#, "schema 9");
         check_err(r#"{"schema":1,"arena_id":""}"#, "`arena_id` is empty");
-        check_err(r#"{"schema":1,"arena_id":"a","bogus":1}"#, "unknown field `bogus`");
+        check_err(
+            r#"{"schema":1,"arena_id":"a","bogus":1}"#,
+            "unknown field `bogus`",
+        );
         check_err(
             r#"{"schema":1,"arena_id":"a","contestants":[{"id":"x","name":"X","provider":"openai","model":"m"},{"id":"x","name":"Y","provider":"openai","model":"m"}]}"#,
             "appears twice",

@@ -11,3 +11,10 @@ pub mod store;
 
 pub use config::{ArenaConfig, ConfigError};
 pub use record::{Message, VoteRecord, Winner};
+pub mod categories;
+pub mod dedup;
+pub mod formats;
+pub mod integrity;
+pub mod ratings;
+
+pub use ratings::{Leaderboard, LeaderboardOptions, LeaderboardRow, compute_leaderboard};

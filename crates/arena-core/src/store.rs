@@ -74,7 +74,9 @@ pub struct Conversation {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
-    #[error("storage is full: {0}. Free space or export and clear old votes; nothing stored was lost")]
+    #[error(
+        "storage is full: {0}. Free space or export and clear old votes; nothing stored was lost"
+    )]
     QuotaExceeded(String),
     #[error("the browser refused storage access: {0}")]
     Unavailable(String),
@@ -298,7 +300,10 @@ mod tests {
             let s = MemoryStore::new();
             s.put_secret("openai", "sk-test").await.unwrap();
             assert_eq!(s.setting("openai").await.unwrap(), None);
-            assert_eq!(s.secret("openai").await.unwrap().as_deref(), Some("sk-test"));
+            assert_eq!(
+                s.secret("openai").await.unwrap().as_deref(),
+                Some("sk-test")
+            );
             s.delete_secret("openai").await.unwrap();
             assert_eq!(s.secret("openai").await.unwrap(), None);
         });

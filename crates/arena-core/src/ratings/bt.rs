@@ -1,0 +1,240 @@
+//! Bradley–Terry maximum likelihood on cell counts, by Newton's method.
+//!
+//! Parameters `theta` are on the natural log-odds scale: P(a beats b) = σ(θa − θb). The
+//! rating scale is `1000 + theta · 400 / ln 10`. A tie (either kind) is half a win and half
+//! a loss, which is the Bernoulli likelihood with y = 0.5. No regularisation.
+//!
+//! The Hessian of the log-likelihood is a weighted graph Laplacian, singular along the all-ones
+//! direction (ratings are only defined up to a shift). Each Newton step solves
+//! `(H + s·11ᵀ + ε I) δ = g`: since `g` sums to zero and `H1 = 0`, this gives the exact Newton
+//! step restricted to zero-sum changes. The fixed point (zero gradient) does not depend on the
+//! preconditioner, so ε only guards a disconnected comparison graph.
+
+use super::cells::Cells;
+use super::linalg::{cholesky_in_place, cholesky_solve};
+
+/// Result of a fit: natural-scale parameters, centred to mean zero.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BtFit {
+    pub theta: Vec<f64>,
+    pub iterations: usize,
+    /// False when the iteration limit was reached first (e.g. an unbeaten model, whose
+    /// maximum-likelihood rating is infinite).
+    pub converged: bool,
+}
+
+/// Solver settings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BtSolver {
+    pub max_iter: usize,
+    /// Converged when the largest Newton step is below this (natural units).
+    pub step_tol: f64,
+}
+
+impl Default for BtSolver {
+    fn default() -> Self {
+        BtSolver {
+            max_iter: 200,
+            step_tol: 1e-10,
+        }
+    }
+}
+
+/// log σ(x), computed without overflow.
+#[inline]
+pub(crate) fn log_sigmoid(x: f64) -> f64 {
+    if x >= 0.0 {
+        -(-x).exp().ln_1p()
+    } else {
+        x - x.exp().ln_1p()
+    }
+}
+
+/// σ(x).
+#[inline]
+pub(crate) fn sigmoid(x: f64) -> f64 {
+    if x >= 0.0 {
+        1.0 / (1.0 + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (1.0 + e)
+    }
+}
+
+/// Log-likelihood, gradient and (negated) Hessian at `theta`, for cell weights `w`.
+fn evaluate(cells: &Cells, w: &[f64], theta: &[f64], g: &mut [f64], h: &mut [f64]) -> f64 {
+    let n = cells.n_models;
+    g.fill(0.0);
+    h.fill(0.0);
+    let mut ll = 0.0;
+    for (c, &wc) in cells.cells.iter().zip(w) {
+        if wc == 0.0 {
+            continue;
+        }
+        let x = theta[c.a] - theta[c.b];
+        let ls = log_sigmoid(x);
+        // log(1 − σ(x)) = log σ(x) − x
+        ll += wc * (c.y * ls + (1.0 - c.y) * (ls - x));
+        let p = ls.exp();
+        let r = wc * (c.y - p);
+        g[c.a] += r;
+        g[c.b] -= r;
+        let v = wc * p * (1.0 - p);
+        h[c.a * n + c.a] += v;
+        h[c.b * n + c.b] += v;
+        h[c.a * n + c.b] -= v;
+        h[c.b * n + c.a] -= v;
+    }
+    ll
+}
+
+/// Fits Bradley–Terry by Newton's method with backtracking.
+///
+/// `counts` are the per-cell battle counts to use (the data's own, or a bootstrap draw);
+/// `cell_weights`, when given, multiply them (reweighting). `start` is the initial point
+/// (zeros, or the full-data fit to warm-start a bootstrap round).
+pub fn fit_bt(
+    cells: &Cells,
+    counts: &[f64],
+    cell_weights: Option<&[f64]>,
+    start: Option<&[f64]>,
+    solver: BtSolver,
+) -> BtFit {
+    let n = cells.n_models;
+    let w: Vec<f64> = match cell_weights {
+        Some(cw) => counts.iter().zip(cw).map(|(c, x)| c * x).collect(),
+        None => counts.to_vec(),
+    };
+    let mut theta = start.map_or_else(|| vec![0.0; n], <[f64]>::to_vec);
+    if n == 0 {
+        return BtFit {
+            theta,
+            iterations: 0,
+            converged: true,
+        };
+    }
+    let mut g = vec![0.0; n];
+    let mut h = vec![0.0; n * n];
+    let mut ll = evaluate(cells, &w, &theta, &mut g, &mut h);
+    let mut trial = vec![0.0; n];
+    let mut g2 = vec![0.0; n];
+    let mut h2 = vec![0.0; n * n];
+    let mut converged = false;
+    let mut iterations = 0;
+    while iterations < solver.max_iter {
+        iterations += 1;
+        // Preconditioned system (see the module docs).
+        let trace: f64 = (0..n).map(|i| h[i * n + i]).sum();
+        let s = (trace / n as f64).max(1e-300);
+        let mut a = h.clone();
+        for i in 0..n {
+            for j in 0..n {
+                a[i * n + j] += s / n as f64;
+            }
+            a[i * n + i] += 1e-12 * s + 1e-300;
+        }
+        if !cholesky_in_place(&mut a, n) {
+            break;
+        }
+        let mut delta = g.clone();
+        cholesky_solve(&a, n, &mut delta);
+        let max_step = delta.iter().fold(0.0f64, |m, d| m.max(d.abs()));
+        let mut t = 1.0;
+        let mut accepted = false;
+        for _ in 0..60 {
+            for i in 0..n {
+                trial[i] = theta[i] + t * delta[i];
+            }
+            let ll2 = evaluate(cells, &w, &trial, &mut g2, &mut h2);
+            if ll2 >= ll - 1e-12 * (1.0 + ll.abs()) {
+                std::mem::swap(&mut theta, &mut trial);
+                std::mem::swap(&mut g, &mut g2);
+                std::mem::swap(&mut h, &mut h2);
+                ll = ll2;
+                accepted = true;
+                break;
+            }
+            t *= 0.5;
+        }
+        if !accepted || max_step * t < solver.step_tol {
+            converged = accepted || max_step < solver.step_tol;
+            break;
+        }
+    }
+    centre(&mut theta);
+    BtFit {
+        theta,
+        iterations,
+        converged,
+    }
+}
+
+/// Shifts `theta` to mean zero.
+pub(crate) fn centre(theta: &mut [f64]) {
+    if theta.is_empty() {
+        return;
+    }
+    let mean = theta.iter().sum::<f64>() / theta.len() as f64;
+    for t in theta.iter_mut() {
+        *t -= mean;
+    }
+}
+
+/// Gradient of the log-likelihood at `theta` (for tests and diagnostics).
+pub fn gradient(cells: &Cells, counts: &[f64], theta: &[f64]) -> Vec<f64> {
+    let n = cells.n_models;
+    let mut g = vec![0.0; n];
+    let mut h = vec![0.0; n * n];
+    evaluate(cells, counts, theta, &mut g, &mut h);
+    g
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::cells::Battle;
+    use super::*;
+    use crate::record::Winner;
+
+    #[test]
+    fn two_models_fit_the_log_odds_of_their_score() {
+        // 30 wins, 10 losses, 10 ties → score 35/50 = 0.7 → θa − θb = ln(0.7/0.3).
+        let mut battles = vec![
+            Battle {
+                a: 0,
+                b: 1,
+                winner: Winner::ModelA
+            };
+            30
+        ];
+        battles.extend(vec![
+            Battle {
+                a: 1,
+                b: 0,
+                winner: Winner::ModelA
+            };
+            10
+        ]);
+        battles.extend(vec![
+            Battle {
+                a: 0,
+                b: 1,
+                winner: Winner::Tie
+            };
+            10
+        ]);
+        let cells = Cells::from_battles(2, battles);
+        let fit = fit_bt(&cells, &cells.counts, None, None, BtSolver::default());
+        assert!(fit.converged);
+        let diff = fit.theta[0] - fit.theta[1];
+        assert!((diff - (0.7f64 / 0.3).ln()).abs() < 1e-10, "{diff}");
+        assert!((fit.theta[0] + fit.theta[1]).abs() < 1e-12);
+    }
+
+    #[test]
+    fn sigmoid_helpers_are_stable() {
+        assert!((sigmoid(0.0) - 0.5).abs() < 1e-15);
+        assert!(log_sigmoid(-800.0).is_finite());
+        assert!(log_sigmoid(800.0).abs() < 1e-300);
+        assert!((sigmoid(-800.0)).abs() < 1e-300);
+    }
+}

@@ -1,0 +1,186 @@
+//! Battles reduced to counts of distinct (model_a, model_b, outcome) cells.
+//!
+//! The Bradley–Terry likelihood depends on the battles only through these counts, so every
+//! solver in this module works on cells, never on raw battles: a million battles among a
+//! hundred models are at most 100 · 99 / 2 · 3 cells.
+
+use std::collections::HashMap;
+
+use crate::record::Winner;
+
+/// One battle between two models, by index into a model list.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Battle {
+    pub a: usize,
+    pub b: usize,
+    pub winner: Winner,
+}
+
+/// A distinct (model a, model b, outcome) combination and how often it occurred.
+///
+/// Cells are stored in canonical orientation (`a < b`); `y` is the score of `a`
+/// (1 win, 0.5 tie of either kind, 0 loss).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Cell {
+    pub a: usize,
+    pub b: usize,
+    pub y: f64,
+}
+
+/// All cells of a set of battles, with their counts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cells {
+    pub n_models: usize,
+    pub cells: Vec<Cell>,
+    /// How many battles fell into each cell (same order as `cells`).
+    pub counts: Vec<f64>,
+}
+
+impl Cells {
+    /// Groups battles into cells. Self-battles (`a == b`) carry no information and are
+    /// skipped. Cells come out sorted by (a, b, y), so the result does not depend on the
+    /// order of the battles.
+    pub fn from_battles(n_models: usize, battles: impl IntoIterator<Item = Battle>) -> Cells {
+        // Outcome slot: 0 = a wins, 1 = tie, 2 = b wins (canonical orientation).
+        let slot = |b: &Battle| -> (usize, usize, usize) {
+            let s = match b.winner {
+                Winner::ModelA => 0,
+                Winner::Tie | Winner::TieBothBad => 1,
+                Winner::ModelB => 2,
+            };
+            if b.a < b.b {
+                (b.a, b.b, s)
+            } else {
+                (b.b, b.a, 2 - s)
+            }
+        };
+        let mut keyed: Vec<((usize, usize, usize), f64)> = Vec::new();
+        if n_models <= 1024 {
+            let mut dense = vec![0u32; n_models * n_models * 3];
+            for b in battles {
+                if b.a == b.b {
+                    continue;
+                }
+                let (i, j, s) = slot(&b);
+                dense[(i * n_models + j) * 3 + s] += 1;
+            }
+            for i in 0..n_models {
+                for j in (i + 1)..n_models {
+                    for s in 0..3 {
+                        let c = dense[(i * n_models + j) * 3 + s];
+                        if c > 0 {
+                            keyed.push(((i, j, s), f64::from(c)));
+                        }
+                    }
+                }
+            }
+        } else {
+            let mut map: HashMap<(usize, usize, usize), f64> = HashMap::new();
+            for b in battles {
+                if b.a == b.b {
+                    continue;
+                }
+                *map.entry(slot(&b)).or_insert(0.0) += 1.0;
+            }
+            keyed = map.into_iter().collect();
+            keyed.sort_by_key(|(k, _)| *k);
+        }
+        let cells = keyed
+            .iter()
+            .map(|&((a, b, s), _)| Cell {
+                a,
+                b,
+                y: [1.0, 0.5, 0.0][s],
+            })
+            .collect();
+        let counts = keyed.iter().map(|&(_, c)| c).collect();
+        Cells {
+            n_models,
+            cells,
+            counts,
+        }
+    }
+
+    /// Total number of battles.
+    pub fn total(&self) -> f64 {
+        self.counts.iter().sum()
+    }
+
+    /// Battles between each unordered pair, per cell (the cell's pair total).
+    pub fn pair_totals(&self) -> Vec<f64> {
+        let mut per_pair: HashMap<(usize, usize), f64> = HashMap::new();
+        for (c, n) in self.cells.iter().zip(&self.counts) {
+            *per_pair.entry((c.a, c.b)).or_insert(0.0) += n;
+        }
+        self.cells.iter().map(|c| per_pair[&(c.a, c.b)]).collect()
+    }
+
+    /// arena-rank's `reweighted` cell weights: 1 / max(battles of the pair, 50).
+    pub fn reweight_weights(&self) -> Vec<f64> {
+        self.pair_totals()
+            .into_iter()
+            .map(|t| 1.0 / t.max(50.0))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn b(a: usize, b: usize, winner: Winner) -> Battle {
+        Battle { a, b, winner }
+    }
+
+    #[test]
+    fn battles_collapse_into_canonical_cells() {
+        let cells = Cells::from_battles(
+            3,
+            [
+                b(0, 1, Winner::ModelA),
+                b(1, 0, Winner::ModelB), // same as 0 beats 1
+                b(2, 0, Winner::Tie),
+                b(0, 2, Winner::TieBothBad), // both ties share a cell
+                b(1, 2, Winner::ModelB),
+                b(1, 1, Winner::ModelA), // self-battle: skipped
+            ],
+        );
+        assert_eq!(
+            cells.cells,
+            vec![
+                Cell { a: 0, b: 1, y: 1.0 },
+                Cell { a: 0, b: 2, y: 0.5 },
+                Cell { a: 1, b: 2, y: 0.0 },
+            ]
+        );
+        assert_eq!(cells.counts, vec![2.0, 2.0, 1.0]);
+        assert!((cells.total() - 5.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn sparse_and_dense_paths_agree() {
+        let battles: Vec<Battle> = (0..500)
+            .map(|k| b(k % 7, (k * 3 + 1) % 7, Winner::ALL[k % 4]))
+            .collect();
+        let dense = Cells::from_battles(7, battles.clone());
+        let sparse = Cells::from_battles(
+            2000,
+            battles
+                .iter()
+                .map(|x| b(x.a, x.b, x.winner))
+                .collect::<Vec<_>>(),
+        );
+        assert_eq!(dense.cells, sparse.cells);
+        assert_eq!(dense.counts, sparse.counts);
+    }
+
+    #[test]
+    fn reweighting_floors_at_fifty() {
+        let mut battles = vec![b(0, 1, Winner::ModelA); 80];
+        battles.extend(vec![b(0, 1, Winner::ModelB); 20]);
+        battles.extend(vec![b(1, 2, Winner::ModelA); 10]);
+        let cells = Cells::from_battles(3, battles);
+        let w = cells.reweight_weights();
+        assert_eq!(w, vec![0.01, 0.01, 0.02]);
+    }
+}

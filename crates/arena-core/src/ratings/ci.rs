@@ -1,0 +1,174 @@
+//! Confidence intervals: the sandwich (robust) estimator and the seeded bootstrap.
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Binomial, Distribution};
+
+use super::bt::{BtSolver, fit_bt, sigmoid};
+use super::cells::Cells;
+use super::linalg::{matmul, spd_inverse};
+
+/// The diagonal term arena-rank adds to the Hessian, per battle (unweighted fits).
+pub const HESSIAN_REG: f64 = 1e-5;
+
+/// Standard errors (natural scale) of the Bradley–Terry parameters by the sandwich estimator.
+///
+/// Per cell, with `p = σ(θa − θb)`, `c` its count and `w = c · weight`:
+/// `H += p(1 − p)·w` and `G += (w·(y − p))² / c`, each assembled as +v on both diagonals and
+/// −v off them. `H` gets `1e-5 × battles` on its diagonal (1e-5 alone when reweighted, as
+/// arena-rank does, since weighted Hessians are on a per-pair scale). Cov = H⁻¹ G H⁻¹.
+/// Returns `None` when `H` cannot be inverted.
+pub fn sandwich_std_errors(
+    cells: &Cells,
+    theta: &[f64],
+    cell_weights: Option<&[f64]>,
+) -> Option<Vec<f64>> {
+    let n = cells.n_models;
+    let mut h = vec![0.0; n * n];
+    let mut g = vec![0.0; n * n];
+    let add = |m: &mut [f64], a: usize, b: usize, v: f64| {
+        m[a * n + a] += v;
+        m[b * n + b] += v;
+        m[a * n + b] -= v;
+        m[b * n + a] -= v;
+    };
+    for (k, (cell, &c)) in cells.cells.iter().zip(&cells.counts).enumerate() {
+        if c == 0.0 {
+            continue;
+        }
+        let w = c * cell_weights.map_or(1.0, |cw| cw[k]);
+        let p = sigmoid(theta[cell.a] - theta[cell.b]);
+        add(&mut h, cell.a, cell.b, p * (1.0 - p) * w);
+        let gv = w * (cell.y - p);
+        add(&mut g, cell.a, cell.b, gv * gv / c);
+    }
+    let reg = if cell_weights.is_some() {
+        HESSIAN_REG
+    } else {
+        HESSIAN_REG * cells.total()
+    };
+    for i in 0..n {
+        h[i * n + i] += reg;
+    }
+    let hinv = spd_inverse(&h, n)?;
+    let cov = matmul(&matmul(&hinv, &g, n), &hinv, n);
+    Some((0..n).map(|i| cov[i * n + i].max(0.0).sqrt()).collect())
+}
+
+/// One multinomial draw of `total` battles over the cells, with probabilities proportional to
+/// `counts` (integers), by sequential conditional binomials. Exact, and O(cells) per draw.
+pub fn multinomial_draw(rng: &mut ChaCha8Rng, counts: &[f64]) -> Vec<f64> {
+    // Counts are whole numbers of battles; sums stay exact in f64 far beyond any data set.
+    let mut remaining_mass: f64 = counts.iter().sum();
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let mut remaining_n = remaining_mass.round() as u64;
+    let mut out = vec![0.0; counts.len()];
+    for (o, &c) in out.iter_mut().zip(counts) {
+        if remaining_n == 0 {
+            break;
+        }
+        if c <= 0.0 {
+            continue;
+        }
+        let p = (c / remaining_mass).min(1.0);
+        let x = if p >= 1.0 {
+            remaining_n
+        } else {
+            Binomial::new(remaining_n, p).map_or(0, |d| d.sample(rng))
+        };
+        *o = x as f64;
+        remaining_n -= x;
+        remaining_mass -= c;
+    }
+    out
+}
+
+/// Per-round cell counts of a seeded bootstrap: `rounds` multinomial draws.
+pub fn bootstrap_counts(cells: &Cells, rounds: usize, seed: u64) -> Vec<Vec<f64>> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    (0..rounds)
+        .map(|_| multinomial_draw(&mut rng, &cells.counts))
+        .collect()
+}
+
+/// Refits Bradley–Terry on each round's counts (warm-started at `start`); each result is
+/// centred to mean zero, natural scale.
+pub fn bootstrap_thetas(
+    cells: &Cells,
+    round_counts: &[Vec<f64>],
+    cell_weights: Option<&[f64]>,
+    start: &[f64],
+) -> Vec<Vec<f64>> {
+    let solver = BtSolver {
+        max_iter: 100,
+        step_tol: 1e-9,
+    };
+    round_counts
+        .iter()
+        .map(|counts| fit_bt(cells, counts, cell_weights, Some(start), solver).theta)
+        .collect()
+}
+
+/// The q-quantile of `values` with linear interpolation between order statistics (numpy's
+/// and pandas' default). `NaN` for an empty slice.
+pub fn quantile(values: &[f64], q: f64) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let pos = q.clamp(0.0, 1.0) * (v.len() - 1) as f64;
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let lo = pos.floor() as usize;
+    let hi = (lo + 1).min(v.len() - 1);
+    let frac = pos - lo as f64;
+    v[lo] + (v[hi] - v[lo]) * frac
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantile_matches_numpy_linear() {
+        // numpy.quantile([1, 2, 3, 4], 0.025) = 1.075; 0.975 → 3.925
+        let v = [4.0, 1.0, 3.0, 2.0];
+        assert!((quantile(&v, 0.025) - 1.075).abs() < 1e-12);
+        assert!((quantile(&v, 0.975) - 3.925).abs() < 1e-12);
+        assert!((quantile(&[7.0], 0.3) - 7.0).abs() < 1e-12);
+        assert!(quantile(&[], 0.5).is_nan());
+    }
+
+    #[test]
+    fn multinomial_draw_keeps_the_total_and_is_seeded() {
+        let counts = vec![5.0, 0.0, 100.0, 37.0, 1.0, 2000.0];
+        let mut r1 = ChaCha8Rng::seed_from_u64(9);
+        let mut r2 = ChaCha8Rng::seed_from_u64(9);
+        for _ in 0..50 {
+            let d1 = multinomial_draw(&mut r1, &counts);
+            let d2 = multinomial_draw(&mut r2, &counts);
+            assert_eq!(d1, d2);
+            assert!((d1.iter().sum::<f64>() - 2143.0).abs() < 1e-9);
+            assert!(d1[1].abs() < f64::EPSILON, "a zero cell never draws");
+        }
+    }
+
+    #[test]
+    fn multinomial_draw_has_the_right_means() {
+        let counts = vec![10.0, 30.0, 60.0];
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let mut sums = [0.0; 3];
+        let rounds = 4000;
+        for _ in 0..rounds {
+            let d = multinomial_draw(&mut rng, &counts);
+            for k in 0..3 {
+                sums[k] += d[k];
+            }
+        }
+        for k in 0..3 {
+            let mean = sums[k] / f64::from(rounds);
+            // sd of a single draw ≤ sqrt(100·0.25) = 5; of the mean ≤ 5/sqrt(4000) ≈ 0.08.
+            assert!((mean - counts[k]).abs() < 0.4, "cell {k}: {mean}");
+        }
+    }
+}

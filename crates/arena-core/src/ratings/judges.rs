@@ -1,0 +1,139 @@
+//! Per-judge figures: how many votes, how often the judge agrees with the fitted model, and
+//! an outlier test.
+//!
+//! The outlier test compares the judge's decisive votes with what the fitted model predicts:
+//! with p = P(a wins) from the ratings, a decisive vote has log-likelihood ℓ = ln p or
+//! ln(1 − p). Under the model, E[ℓ] = p ln p + (1 − p) ln(1 − p) and
+//! Var[ℓ] = p(1 − p)(ln p − ln(1 − p))². The judge's z-score is
+//! (Σℓ − ΣE[ℓ]) / sqrt(ΣVar[ℓ]); a judge with at least [`OUTLIER_MIN_VOTES`] decisive votes
+//! and z below −[`OUTLIER_Z`] votes against the consensus far more than chance allows.
+
+use serde::{Deserialize, Serialize};
+
+use super::bt::sigmoid;
+use crate::record::Winner;
+
+/// z-score beyond which a judge is an outlier.
+pub const OUTLIER_Z: f64 = 3.0;
+/// Decisive votes a judge needs before the outlier test applies.
+pub const OUTLIER_MIN_VOTES: u64 = 10;
+
+/// Figures for one judge.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JudgeStats {
+    pub judge: String,
+    pub votes: u64,
+    /// Votes that were not ties.
+    pub decisive: u64,
+    /// Fraction of decisive votes for the model the ratings favour (a toss-up counts half).
+    pub agreement: Option<f64>,
+    pub z_score: Option<f64>,
+    pub outlier: bool,
+}
+
+/// One vote for judge statistics: the judge, natural-scale ratings of both sides, the verdict.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct JudgedVote<'a> {
+    pub judge: &'a str,
+    pub theta_a: f64,
+    pub theta_b: f64,
+    pub winner: Winner,
+}
+
+#[derive(Default)]
+struct Acc {
+    votes: u64,
+    decisive: u64,
+    agree: f64,
+    ll: f64,
+    mean: f64,
+    var: f64,
+}
+
+/// Figures for each judge, sorted by votes (most first), then name.
+pub fn judge_stats<'a>(votes: impl IntoIterator<Item = JudgedVote<'a>>) -> Vec<JudgeStats> {
+    let mut acc: std::collections::BTreeMap<&str, Acc> = std::collections::BTreeMap::new();
+    for v in votes {
+        let e = acc.entry(v.judge).or_default();
+        e.votes += 1;
+        let p = sigmoid(v.theta_a - v.theta_b).clamp(1e-15, 1.0 - 1e-15);
+        let a_won = match v.winner {
+            Winner::ModelA => true,
+            Winner::ModelB => false,
+            Winner::Tie | Winner::TieBothBad => continue,
+        };
+        e.decisive += 1;
+        let pw = if a_won { p } else { 1.0 - p };
+        e.agree += if pw > 0.5 {
+            1.0
+        } else if pw < 0.5 {
+            0.0
+        } else {
+            0.5
+        };
+        let (lp, lq) = (p.ln(), (1.0 - p).ln());
+        e.ll += pw.ln();
+        e.mean += p * lp + (1.0 - p) * lq;
+        e.var += p * (1.0 - p) * (lp - lq).powi(2);
+    }
+    let mut out: Vec<JudgeStats> = acc
+        .into_iter()
+        .map(|(judge, a)| {
+            let z = (a.decisive > 0 && a.var > 0.0).then(|| (a.ll - a.mean) / a.var.sqrt());
+            JudgeStats {
+                judge: judge.to_string(),
+                votes: a.votes,
+                decisive: a.decisive,
+                agreement: (a.decisive > 0).then(|| a.agree / a.decisive as f64),
+                z_score: z,
+                outlier: a.decisive >= OUTLIER_MIN_VOTES && z.is_some_and(|z| z < -OUTLIER_Z),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| b.votes.cmp(&a.votes).then_with(|| a.judge.cmp(&b.judge)));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_contrarian_judge_is_an_outlier_and_a_consensus_judge_is_not() {
+        // The model says a beats b with p = σ(1.5) ≈ 0.82.
+        let mut votes = Vec::new();
+        for i in 0..100 {
+            let winner = if i % 5 == 0 {
+                Winner::ModelB
+            } else {
+                Winner::ModelA
+            };
+            votes.push(JudgedVote {
+                judge: "fair",
+                theta_a: 1.5,
+                theta_b: 0.0,
+                winner,
+            });
+            votes.push(JudgedVote {
+                judge: "troll",
+                theta_a: 1.5,
+                theta_b: 0.0,
+                winner: Winner::ModelB,
+            });
+        }
+        votes.push(JudgedVote {
+            judge: "fair",
+            theta_a: 0.0,
+            theta_b: 0.0,
+            winner: Winner::Tie,
+        });
+        let s = judge_stats(votes);
+        let fair = s.iter().find(|j| j.judge == "fair").unwrap();
+        let troll = s.iter().find(|j| j.judge == "troll").unwrap();
+        assert_eq!((fair.votes, fair.decisive), (101, 100));
+        assert!((fair.agreement.unwrap() - 0.8).abs() < 1e-12);
+        assert!(!fair.outlier && fair.z_score.unwrap().abs() < 2.0);
+        assert!((troll.agreement.unwrap()).abs() < 1e-12);
+        assert!(troll.outlier);
+    }
+}

@@ -1,0 +1,507 @@
+//! Ratings: online Elo, Bradley–Terry with sandwich or bootstrap intervals, style control,
+//! matrices, preference cycles and per-judge figures — all from a slice of vote records.
+//!
+//! The entry point is [`compute_leaderboard`]; the building blocks are public for callers
+//! that need only a part (the browser worker, the benchmarks, the reference tests).
+
+// Numerical code: the single-letter names (n, g, h, p, w, …) are the ones of the formulas in
+// the docs, which reads better than long names here.
+#![allow(clippy::many_single_char_names)]
+
+pub mod bt;
+pub mod cells;
+pub mod ci;
+pub mod cycles;
+pub mod elo;
+pub mod judges;
+pub(crate) mod linalg;
+pub mod matrices;
+pub mod style;
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::categories::Category;
+use crate::dedup::dedup_keep;
+use crate::integrity::{is_flagged_leak, voted_after_reveal};
+use crate::record::VoteRecord;
+
+pub use bt::{BtFit, BtSolver, fit_bt};
+pub use cells::{Battle, Cell, Cells};
+pub use cycles::Cycle;
+pub use elo::{EloParams, online_elo};
+pub use judges::JudgeStats;
+pub use matrices::Matrix;
+
+/// Rating points per natural log-odds unit: 400 / ln 10.
+pub const SCALE: f64 = 400.0 / std::f64::consts::LN_10;
+/// Mean rating when no anchor applies.
+pub const INIT_RATING: f64 = 1000.0;
+/// The model the public board pins, and its rating, when present.
+pub const DEFAULT_ANCHOR: (&str, f64) = ("mixtral-8x7b-instruct-v0.1", 1114.0);
+/// Normal quantile for 95 % intervals.
+pub const Z_95: f64 = 1.96;
+/// Default number of bootstrap rounds.
+pub const DEFAULT_BOOTSTRAP_ROUNDS: usize = 100;
+
+/// How the confidence intervals are computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "method")]
+pub enum CiMethod {
+    /// The sandwich (robust) estimator; instant.
+    Sandwich,
+    /// Seeded bootstrap over the cells with this many rounds; 2.5 % / 97.5 % quantiles.
+    Bootstrap { rounds: usize },
+}
+
+/// A model pinned to a rating.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Anchor {
+    pub model: String,
+    pub rating: f64,
+}
+
+impl Anchor {
+    /// Parses `MODEL=RATING` (the model name may itself contain `=`; the last one splits).
+    pub fn parse(s: &str) -> Result<Anchor, RatingsError> {
+        let (model, rating) = s
+            .rsplit_once('=')
+            .ok_or_else(|| RatingsError::BadAnchor(s.to_string()))?;
+        let rating: f64 = rating
+            .trim()
+            .parse()
+            .map_err(|_| RatingsError::BadAnchor(s.to_string()))?;
+        if model.trim().is_empty() || !rating.is_finite() {
+            return Err(RatingsError::BadAnchor(s.to_string()));
+        }
+        Ok(Anchor {
+            model: model.trim().to_string(),
+            rating,
+        })
+    }
+}
+
+/// Which votes count.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FilterOptions {
+    /// A category name as [`Category::parse`] reads it; `None` for all battles.
+    pub category: Option<String>,
+    /// Count battles flagged as identity leaks (excluded by default).
+    pub include_flagged: bool,
+    /// Count non-anonymous battles (`anony: false`; excluded by default, as FastChat does).
+    pub include_named: bool,
+    /// Down-sample prompts repeated beyond the 99.99th percentile (on by default).
+    pub dedup: bool,
+}
+
+impl Default for FilterOptions {
+    fn default() -> Self {
+        FilterOptions {
+            category: None,
+            include_flagged: false,
+            include_named: false,
+            dedup: true,
+        }
+    }
+}
+
+/// Everything [`compute_leaderboard`] can be asked for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeaderboardOptions {
+    pub ci: CiMethod,
+    /// Seed of the bootstrap and of dedup's sampling.
+    pub seed: u64,
+    /// arena-rank's reweighting: each cell weighted 1 / max(pair battles, 50).
+    pub reweight: bool,
+    /// Pin this model to this rating; `None` pins `mixtral-8x7b-instruct-v0.1` at 1114 when it
+    /// is present (see [`LeaderboardOptions::auto_anchor`]) and otherwise centres on 1000.
+    pub anchor: Option<Anchor>,
+    /// Apply [`DEFAULT_ANCHOR`] when no anchor is given and that model is present.
+    pub auto_anchor: bool,
+    /// Fit with style control and report its coefficients.
+    pub style_control: bool,
+    pub filter: FilterOptions,
+    /// Significance (z) for preference cycles.
+    pub cycle_z: f64,
+    /// At most this many cycles are reported.
+    pub max_cycles: usize,
+}
+
+impl Default for LeaderboardOptions {
+    fn default() -> Self {
+        LeaderboardOptions {
+            ci: CiMethod::Sandwich,
+            seed: 42,
+            reweight: false,
+            anchor: None,
+            auto_anchor: true,
+            style_control: false,
+            filter: FilterOptions::default(),
+            cycle_z: Z_95,
+            max_cycles: 100,
+        }
+    }
+}
+
+/// One row of the leaderboard (the CLI's columns, plus the raw tallies).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeaderboardRow {
+    /// 1 + the number of models whose lower bound exceeds this model's upper bound.
+    pub rank_ub: usize,
+    pub model: String,
+    pub rating: f64,
+    pub ci_lower: f64,
+    pub ci_upper: f64,
+    pub online_elo: f64,
+    pub battles: u64,
+    pub wins: u64,
+    pub losses: u64,
+    pub ties: u64,
+    /// wins / (wins + losses), ties excluded; `None` with no decisive battle.
+    pub win_rate: Option<f64>,
+}
+
+/// Style-control coefficients (natural scale, per standard deviation of the feature).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StyleCoefficient {
+    pub feature: String,
+    pub coefficient: f64,
+    pub ci_lower: f64,
+    pub ci_upper: f64,
+}
+
+/// What was counted and what was left out, and why.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilterSummary {
+    pub records: usize,
+    pub used: usize,
+    pub after_reveal: usize,
+    pub flagged: usize,
+    pub named: usize,
+    pub other_category: usize,
+    pub deduplicated: usize,
+}
+
+/// A full leaderboard.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Leaderboard {
+    /// Sorted by rating, best first. Matrices use the same model order.
+    pub rows: Vec<LeaderboardRow>,
+    pub ci: CiMethod,
+    /// The anchor applied, if any.
+    pub anchor: Option<Anchor>,
+    pub style_coefficients: Option<Vec<StyleCoefficient>>,
+    pub battle_counts: Matrix,
+    pub win_fraction: Matrix,
+    pub predicted_win_rate: Matrix,
+    pub cycles: Vec<Cycle>,
+    pub judges: Vec<JudgeStats>,
+    pub summary: FilterSummary,
+    /// False when a fit hit its iteration limit (e.g. an unbeaten model).
+    pub converged: bool,
+}
+
+/// Why a leaderboard could not be computed.
+#[derive(Debug, Error, PartialEq)]
+pub enum RatingsError {
+    #[error("no battles left to rate (of {records} records, none passed the filters)")]
+    NoBattles { records: usize },
+    #[error("anchor must be MODEL=RATING, got {0:?}")]
+    BadAnchor(String),
+    #[error("anchor model {0:?} has no battles")]
+    AnchorMissing(String),
+    #[error("the Hessian is singular: the comparison graph may be disconnected")]
+    Singular,
+}
+
+/// Applies the filters; returns the records that count, in input order.
+pub fn select<'a>(
+    records: &'a [VoteRecord],
+    filter: &FilterOptions,
+    seed: u64,
+) -> (Vec<&'a VoteRecord>, FilterSummary) {
+    let mut s = FilterSummary {
+        records: records.len(),
+        ..FilterSummary::default()
+    };
+    let category = filter.category.as_deref().map(Category::parse);
+    let mut kept = Vec::with_capacity(records.len());
+    for r in records {
+        if voted_after_reveal(r) {
+            s.after_reveal += 1;
+        } else if !filter.include_flagged && is_flagged_leak(r) {
+            s.flagged += 1;
+        } else if !filter.include_named && !r.anony {
+            s.named += 1;
+        } else if category.as_ref().is_some_and(|c| !c.matches(r)) {
+            s.other_category += 1;
+        } else if r.model_a != r.model_b {
+            kept.push(r);
+        }
+    }
+    if filter.dedup {
+        let keep = dedup_keep(&kept, seed);
+        let before = kept.len();
+        kept = kept
+            .into_iter()
+            .zip(keep)
+            .filter_map(|(r, k)| k.then_some(r))
+            .collect();
+        s.deduplicated = before - kept.len();
+    }
+    s.used = kept.len();
+    (kept, s)
+}
+
+/// Model names (sorted) and the battles, by index, in time order (stable by `tstamp`).
+pub fn index_battles(records: &[&VoteRecord]) -> (Vec<String>, Vec<Battle>) {
+    let mut names: Vec<&str> = records
+        .iter()
+        .flat_map(|r| [r.model_a.as_str(), r.model_b.as_str()])
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    let index: HashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+    let mut order: Vec<usize> = (0..records.len()).collect();
+    order.sort_by(|&i, &j| records[i].tstamp.total_cmp(&records[j].tstamp));
+    let battles = order
+        .iter()
+        .map(|&i| Battle {
+            a: index[records[i].model_a.as_str()],
+            b: index[records[i].model_b.as_str()],
+            winner: records[i].winner,
+        })
+        .collect();
+    (names.into_iter().map(str::to_string).collect(), battles)
+}
+
+/// Computes the whole leaderboard from vote records.
+#[allow(clippy::too_many_lines)] // one linear pipeline, read top to bottom
+pub fn compute_leaderboard(
+    records: &[VoteRecord],
+    opts: &LeaderboardOptions,
+) -> Result<Leaderboard, RatingsError> {
+    let (kept, summary) = select(records, &opts.filter, opts.seed);
+    if kept.is_empty() {
+        return Err(RatingsError::NoBattles {
+            records: records.len(),
+        });
+    }
+    let (names, battles) = index_battles(&kept);
+    let n = names.len();
+    let elo = online_elo(n, battles.iter().copied(), EloParams::default());
+    let cells = Cells::from_battles(n, battles.iter().copied());
+    let weights = opts.reweight.then(|| cells.reweight_weights());
+
+    // θ (natural, mean zero), and per-model interval offsets on θ.
+    let (theta, lower, upper, style_coefficients, converged) = if opts.style_control {
+        fit_with_style(&kept, &names, opts)
+    } else {
+        let fit = fit_bt(
+            &cells,
+            &cells.counts,
+            weights.as_deref(),
+            None,
+            BtSolver::default(),
+        );
+        let (lo, hi) = match opts.ci {
+            CiMethod::Sandwich => {
+                let se = ci::sandwich_std_errors(&cells, &fit.theta, weights.as_deref())
+                    .ok_or(RatingsError::Singular)?;
+                (
+                    fit.theta
+                        .iter()
+                        .zip(&se)
+                        .map(|(t, s)| t - Z_95 * s)
+                        .collect(),
+                    fit.theta
+                        .iter()
+                        .zip(&se)
+                        .map(|(t, s)| t + Z_95 * s)
+                        .collect(),
+                )
+            }
+            CiMethod::Bootstrap { rounds } => {
+                let draws = ci::bootstrap_counts(&cells, rounds, opts.seed);
+                let thetas = ci::bootstrap_thetas(&cells, &draws, weights.as_deref(), &fit.theta);
+                bootstrap_bounds(&thetas, n)
+            }
+        };
+        (fit.theta, lo, hi, None, fit.converged)
+    };
+
+    // Shift to the 400 scale: mean 1000, or the anchor.
+    let anchor = match &opts.anchor {
+        Some(a) => Some(a.clone()),
+        None if opts.auto_anchor && names.iter().any(|m| m == DEFAULT_ANCHOR.0) => Some(Anchor {
+            model: DEFAULT_ANCHOR.0.to_string(),
+            rating: DEFAULT_ANCHOR.1,
+        }),
+        None => None,
+    };
+    let offset = match &anchor {
+        Some(a) => {
+            let i = names
+                .iter()
+                .position(|m| *m == a.model)
+                .ok_or_else(|| RatingsError::AnchorMissing(a.model.clone()))?;
+            a.rating - SCALE * theta[i]
+        }
+        None => INIT_RATING,
+    };
+    let rating: Vec<f64> = theta.iter().map(|t| offset + SCALE * t).collect();
+    let lo: Vec<f64> = lower.iter().map(|t| offset + SCALE * t).collect();
+    let hi: Vec<f64> = upper.iter().map(|t| offset + SCALE * t).collect();
+
+    let tallies = matrices::PairTallies::from_battles(n, battles.iter().copied());
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&i, &j| {
+        rating[j]
+            .total_cmp(&rating[i])
+            .then(names[i].cmp(&names[j]))
+    });
+    let rows = order
+        .iter()
+        .map(|&i| {
+            let wins: f64 = (0..n).map(|j| tallies.wins[i * n + j]).sum();
+            let losses: f64 = (0..n).map(|j| tallies.wins[j * n + i]).sum();
+            let all: f64 = (0..n).map(|j| tallies.battles[i * n + j]).sum();
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            let as_u = |x: f64| x.round() as u64;
+            LeaderboardRow {
+                rank_ub: 1 + (0..n).filter(|&j| lo[j] > hi[i]).count(),
+                model: names[i].clone(),
+                rating: rating[i],
+                ci_lower: lo[i],
+                ci_upper: hi[i],
+                online_elo: elo[i],
+                battles: as_u(all),
+                wins: as_u(wins),
+                losses: as_u(losses),
+                ties: as_u(all - wins - losses),
+                win_rate: (wins + losses > 0.0).then(|| wins / (wins + losses)),
+            }
+        })
+        .collect();
+    let ordered_names: Vec<String> = order.iter().map(|&i| names[i].clone()).collect();
+    let ordered_ratings: Vec<f64> = order.iter().map(|&i| rating[i]).collect();
+    let judges = judges::judge_stats(kept.iter().map(|r| {
+        let ia = names.binary_search(&r.model_a).unwrap_or(0);
+        let ib = names.binary_search(&r.model_b).unwrap_or(0);
+        judges::JudgedVote {
+            judge: r.judge.as_str(),
+            theta_a: theta[ia],
+            theta_b: theta[ib],
+            winner: r.winner,
+        }
+    }));
+    Ok(Leaderboard {
+        rows,
+        ci: opts.ci,
+        anchor,
+        style_coefficients,
+        battle_counts: tallies.count_matrix(&order, &names),
+        win_fraction: tallies.win_fraction_matrix(&order, &names),
+        predicted_win_rate: matrices::predicted_win_rate_matrix(&ordered_names, &ordered_ratings),
+        cycles: cycles::find_cycles(&tallies, &names, opts.cycle_z, opts.max_cycles),
+        judges,
+        summary,
+        converged,
+    })
+}
+
+/// 2.5 % and 97.5 % quantiles per model of the bootstrap fits.
+pub fn bootstrap_bounds(thetas: &[Vec<f64>], n: usize) -> (Vec<f64>, Vec<f64>) {
+    let mut lo = Vec::with_capacity(n);
+    let mut hi = Vec::with_capacity(n);
+    let mut col = Vec::with_capacity(thetas.len());
+    for i in 0..n {
+        col.clear();
+        col.extend(thetas.iter().map(|t| t[i]));
+        lo.push(ci::quantile(&col, 0.025));
+        hi.push(ci::quantile(&col, 0.975));
+    }
+    (lo, hi)
+}
+
+type StyleResult = (
+    Vec<f64>,
+    Vec<f64>,
+    Vec<f64>,
+    Option<Vec<StyleCoefficient>>,
+    bool,
+);
+
+fn fit_with_style(
+    kept: &[&VoteRecord],
+    names: &[String],
+    opts: &LeaderboardOptions,
+) -> StyleResult {
+    let n = names.len();
+    let sides: Vec<_> = kept.iter().map(|r| style::record_style_counts(r)).collect();
+    let features = style::style_features(&sides);
+    let battles: Vec<style::StyleBattle> = kept
+        .iter()
+        .zip(&features)
+        .map(|(r, f)| style::StyleBattle {
+            a: names.binary_search(&r.model_a).unwrap_or(0),
+            b: names.binary_search(&r.model_b).unwrap_or(0),
+            y: r.winner.score_a(),
+            features: *f,
+        })
+        .collect();
+    let fit = style::fit_style(n, &battles, None, None);
+    let mean = fit.theta.iter().sum::<f64>() / n as f64;
+    let theta: Vec<f64> = fit.theta.iter().map(|t| t - mean).collect();
+    let (lo, hi, coef_lo, coef_hi): (Vec<f64>, Vec<f64>, [f64; 4], [f64; 4]) = match opts.ci {
+        CiMethod::Sandwich => (
+            theta
+                .iter()
+                .zip(&fit.theta_se)
+                .map(|(t, s)| t - Z_95 * s)
+                .collect(),
+            theta
+                .iter()
+                .zip(&fit.theta_se)
+                .map(|(t, s)| t + Z_95 * s)
+                .collect(),
+            std::array::from_fn(|k| fit.coefficients[k] - Z_95 * fit.coefficient_se[k]),
+            std::array::from_fn(|k| fit.coefficients[k] + Z_95 * fit.coefficient_se[k]),
+        ),
+        CiMethod::Bootstrap { rounds } => {
+            // Resample battles (each battle is its own cell here: features differ).
+            let ones = vec![1.0; battles.len()];
+            let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(opts.seed);
+            let mut start = fit.theta.clone();
+            start.extend_from_slice(&fit.coefficients);
+            let mut thetas = Vec::with_capacity(rounds);
+            let mut coefs: Vec<[f64; 4]> = Vec::with_capacity(rounds);
+            for _ in 0..rounds {
+                let w = ci::multinomial_draw(&mut rng, &ones);
+                let f = style::fit_style(n, &battles, Some(&w), Some(&start));
+                let m = f.theta.iter().sum::<f64>() / n as f64;
+                thetas.push(f.theta.iter().map(|t| t - m).collect::<Vec<f64>>());
+                coefs.push(f.coefficients);
+            }
+            let (lo, hi) = bootstrap_bounds(&thetas, n);
+            let col = |k: usize| coefs.iter().map(|c| c[k]).collect::<Vec<f64>>();
+            (
+                lo,
+                hi,
+                std::array::from_fn(|k| ci::quantile(&col(k), 0.025)),
+                std::array::from_fn(|k| ci::quantile(&col(k), 0.975)),
+            )
+        }
+    };
+    let coefficients = (0..4)
+        .map(|k| StyleCoefficient {
+            feature: style::STYLE_FEATURES[k].to_string(),
+            coefficient: fit.coefficients[k],
+            ci_lower: coef_lo[k],
+            ci_upper: coef_hi[k],
+        })
+        .collect();
+    (theta, lo, hi, Some(coefficients), fit.converged)
+}
