@@ -1,0 +1,55 @@
+# Arena's two commands:
+#   make run    build the release app and serve it on 127.0.0.1 (installs what is missing)
+#   make test   run every check and test (installs what is missing)
+# and helpers: make size, make e2e, make check-web.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+ADDR ?= 127.0.0.1:8080
+WASM := scripts/wasm.sh
+export PATH := $(CURDIR)/.tools/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+export TRUNK_SKIP_VERSION_CHECK := true
+export XDG_RUNTIME_DIR ?= /tmp
+
+.PHONY: run test setup setup-test build serve lint test-native test-web e2e size
+
+run: setup build serve
+
+test: setup-test lint test-native test-web build e2e
+	@echo "[test] all checks passed"
+
+setup:
+	@scripts/setup.sh build
+
+setup-test:
+	@scripts/setup.sh test
+
+build:
+	@echo "[build] trunk build --release"
+	@$(WASM) trunk build index.html --release --offline
+
+serve:
+	@scripts/serve.sh dist $(ADDR)
+
+lint:
+	@echo "[lint] cargo fmt --check"
+	@cargo fmt --all -- --check
+	@echo "[lint] clippy (native crates)"
+	@cargo clippy --workspace --exclude arena-app --all-targets --locked -q -- -D warnings
+	@echo "[lint] clippy (wasm32 app)"
+	@$(WASM) cargo clippy -p arena-app --target wasm32-unknown-unknown --all-targets --locked -q -- -D warnings
+
+test-native:
+	@echo "[test] cargo test (native crates)"
+	@cargo test --workspace --exclude arena-app --locked
+
+test-web:
+	@echo "[test] wasm-bindgen-test in headless Chromium"
+	@$(WASM) cargo test -p arena-app --target wasm32-unknown-unknown --locked
+
+e2e:
+	@echo "[test] Playwright specs against the release build"
+	@node --test --test-concurrency=1 tests/e2e/specs/
+
+size:
+	@scripts/size.sh dist

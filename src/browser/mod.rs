@@ -1,0 +1,3 @@
+//! Thin adapters over browser APIs.
+
+pub mod download;

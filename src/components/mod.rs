@@ -1,0 +1,4 @@
+//! Components by feature area.
+
+pub mod layout;
+pub mod notice;

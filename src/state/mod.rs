@@ -1,0 +1,7 @@
+//! Shared app state, provided once in [`crate::App`] and read with the `use_*` helpers.
+
+mod config;
+mod store;
+
+pub use config::{ConfigResource, load_config, provide_config, use_config};
+pub use store::{StoreResource, VotesChanged, provide_store, use_store, use_votes_changed};

@@ -1,0 +1,316 @@
+//! [`Store`] on the browser's IndexedDB, through `indexed_db_futures`.
+//!
+//! Schema versions and what each adds are defined once, in `arena_core::store::MIGRATIONS`;
+//! the upgrade handler here only creates the stores that list says are missing, so a
+//! database at any older version is brought forward without touching its data.
+
+use arena_core::store::{
+    Conversation, DB_VERSION, Store, StoreError, Written, stores, stores_to_create,
+};
+use arena_core::VoteRecord;
+use indexed_db_futures::database::Database;
+use indexed_db_futures::error::{DomException, Error as IdbError, OpenDbError};
+use indexed_db_futures::prelude::*;
+use indexed_db_futures::transaction::TransactionMode;
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::JsCast;
+
+/// The database name the app uses.
+pub const DB_NAME: &str = "arena";
+
+/// Stores whose records carry their own `id` (in-line keys); the rest use out-of-line keys.
+const KEYED_BY_ID: [&str; 4] = [
+    stores::VOTES,
+    stores::CONVERSATIONS,
+    stores::CONTESTANTS,
+    stores::PROMPTS,
+];
+
+/// An open Arena database.
+#[derive(Debug)]
+pub struct IdbStore {
+    db: Database,
+}
+
+/// A settings value as stored: a JSON string, so any `serde_json::Value` round-trips exactly
+/// (serde-wasm-bindgen would turn integers into floats and drop `null`s in objects).
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    json: String,
+}
+
+impl IdbStore {
+    /// Opens (creating or upgrading as needed) the database called `name`.
+    pub async fn open(name: &str) -> Result<IdbStore, StoreError> {
+        let db = Database::open(name)
+            .with_version(DB_VERSION)
+            .with_on_upgrade_needed(|event, db| {
+                // IndexedDB versions are whole numbers stored as doubles.
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                let old = event.old_version() as u32;
+                for store in stores_to_create(old) {
+                    if KEYED_BY_ID.contains(&store) {
+                        db.create_object_store(store)
+                            .with_key_path("id".into())
+                            .build()?;
+                    } else {
+                        db.create_object_store(store).build()?;
+                    }
+                }
+                Ok(())
+            })
+            .await
+            .map_err(open_error)?;
+        Ok(IdbStore { db })
+    }
+
+    /// Object store names present in the open database.
+    pub fn store_names(&self) -> Vec<String> {
+        self.db.object_store_names().collect()
+    }
+
+    /// The database's schema version.
+    pub fn version(&self) -> f64 {
+        self.db.version()
+    }
+
+    /// Closes the connection (so a test can delete or reopen the database).
+    pub fn close(self) {
+        self.db.close();
+    }
+
+    async fn get_json<T: for<'de> Deserialize<'de>>(
+        &self,
+        store: &str,
+        key: &str,
+    ) -> Result<Option<T>, StoreError> {
+        let tx = self.db.transaction(store).build().map_err(error)?;
+        let os = tx.object_store(store).map_err(error)?;
+        let stored: Option<Stored> = os.get(key).serde().map_err(error)?.await.map_err(error)?;
+        stored
+            .map(|s| serde_json::from_str(&s.json).map_err(|e| StoreError::Corrupt(e.to_string())))
+            .transpose()
+    }
+
+    async fn put_json<T: Serialize>(
+        &self,
+        store: &str,
+        key: &str,
+        value: &T,
+    ) -> Result<(), StoreError> {
+        let json = serde_json::to_string(value).map_err(|e| StoreError::Other(e.to_string()))?;
+        let tx = self
+            .db
+            .transaction(store)
+            .with_mode(TransactionMode::Readwrite)
+            .build()
+            .map_err(error)?;
+        let os = tx.object_store(store).map_err(error)?;
+        os.put(Stored { json })
+            .with_key(key.to_string())
+            .serde()
+            .map_err(error)?
+            .await
+            .map_err(error)?;
+        tx.commit().await.map_err(error)
+    }
+}
+
+/// A vote as stored: the record's JSON beside its id and timestamp, so the store can be
+/// keyed and sorted without a lossy JS conversion of the record itself.
+#[derive(Serialize, Deserialize)]
+struct StoredVote {
+    id: String,
+    tstamp: f64,
+    json: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredConversation {
+    id: String,
+    json: String,
+}
+
+impl Store for IdbStore {
+    async fn record_vote(
+        &self,
+        vote: &VoteRecord,
+        conversation: Option<&Conversation>,
+    ) -> Result<Written, StoreError> {
+        let json = serde_json::to_string(vote).map_err(|e| StoreError::Other(e.to_string()))?;
+        let tx = self
+            .db
+            .transaction([stores::VOTES, stores::CONVERSATIONS])
+            .with_mode(TransactionMode::Readwrite)
+            .build()
+            .map_err(error)?;
+        let votes = tx.object_store(stores::VOTES).map_err(error)?;
+        let existing: Option<StoredVote> = votes
+            .get(vote.id.as_str())
+            .serde()
+            .map_err(error)?
+            .await
+            .map_err(error)?;
+        if existing.is_some() {
+            // Dropping the transaction uncommitted rolls it back: nothing changes.
+            return Ok(Written::Duplicate);
+        }
+        votes
+            .add(StoredVote {
+                id: vote.id.clone(),
+                tstamp: vote.tstamp,
+                json,
+            })
+            .serde()
+            .map_err(error)?
+            .await
+            .map_err(error)?;
+        if let Some(c) = conversation {
+            let mut c = c.clone();
+            c.voted = true;
+            let json = serde_json::to_string(&c).map_err(|e| StoreError::Other(e.to_string()))?;
+            tx.object_store(stores::CONVERSATIONS)
+                .map_err(error)?
+                .put(StoredConversation { id: c.id, json })
+                .serde()
+                .map_err(error)?
+                .await
+                .map_err(error)?;
+        }
+        tx.commit().await.map_err(error)?;
+        Ok(Written::New)
+    }
+
+    async fn vote(&self, id: &str) -> Result<Option<VoteRecord>, StoreError> {
+        let tx = self.db.transaction(stores::VOTES).build().map_err(error)?;
+        let os = tx.object_store(stores::VOTES).map_err(error)?;
+        let v: Option<StoredVote> = os.get(id).serde().map_err(error)?.await.map_err(error)?;
+        v.map(|v| decode_vote(&v.json)).transpose()
+    }
+
+    async fn votes(&self) -> Result<Vec<VoteRecord>, StoreError> {
+        let tx = self.db.transaction(stores::VOTES).build().map_err(error)?;
+        let os = tx.object_store(stores::VOTES).map_err(error)?;
+        let all: Vec<StoredVote> = os
+            .get_all()
+            .serde()
+            .map_err(error)?
+            .await
+            .map_err(error)?
+            .collect::<Result<_, _>>()
+            .map_err(error)?;
+        let mut all: Vec<_> = all.into_iter().collect();
+        // Stable sort: equal timestamps keep key order.
+        all.sort_by(|a, b| a.tstamp.total_cmp(&b.tstamp));
+        all.iter().map(|v| decode_vote(&v.json)).collect()
+    }
+
+    async fn vote_count(&self) -> Result<usize, StoreError> {
+        let tx = self.db.transaction(stores::VOTES).build().map_err(error)?;
+        let os = tx.object_store(stores::VOTES).map_err(error)?;
+        let n: u32 = os.count().primitive().map_err(error)?.await.map_err(error)?;
+        Ok(n as usize)
+    }
+
+    async fn put_conversation(&self, conversation: &Conversation) -> Result<(), StoreError> {
+        let json =
+            serde_json::to_string(conversation).map_err(|e| StoreError::Other(e.to_string()))?;
+        let tx = self
+            .db
+            .transaction(stores::CONVERSATIONS)
+            .with_mode(TransactionMode::Readwrite)
+            .build()
+            .map_err(error)?;
+        tx.object_store(stores::CONVERSATIONS)
+            .map_err(error)?
+            .put(StoredConversation {
+                id: conversation.id.clone(),
+                json,
+            })
+            .serde()
+            .map_err(error)?
+            .await
+            .map_err(error)?;
+        tx.commit().await.map_err(error)
+    }
+
+    async fn conversation(&self, id: &str) -> Result<Option<Conversation>, StoreError> {
+        let tx = self
+            .db
+            .transaction(stores::CONVERSATIONS)
+            .build()
+            .map_err(error)?;
+        let os = tx.object_store(stores::CONVERSATIONS).map_err(error)?;
+        let c: Option<StoredConversation> =
+            os.get(id).serde().map_err(error)?.await.map_err(error)?;
+        c.map(|c| serde_json::from_str(&c.json).map_err(|e| StoreError::Corrupt(e.to_string())))
+            .transpose()
+    }
+
+    async fn put_setting(&self, key: &str, value: &serde_json::Value) -> Result<(), StoreError> {
+        self.put_json(stores::SETTINGS, key, value).await
+    }
+
+    async fn setting(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError> {
+        self.get_json(stores::SETTINGS, key).await
+    }
+
+    async fn put_secret(&self, provider: &str, secret: &str) -> Result<(), StoreError> {
+        self.put_json(stores::SECRETS, provider, &secret).await
+    }
+
+    async fn secret(&self, provider: &str) -> Result<Option<String>, StoreError> {
+        self.get_json(stores::SECRETS, provider).await
+    }
+
+    async fn delete_secret(&self, provider: &str) -> Result<(), StoreError> {
+        let tx = self
+            .db
+            .transaction(stores::SECRETS)
+            .with_mode(TransactionMode::Readwrite)
+            .build()
+            .map_err(error)?;
+        tx.object_store(stores::SECRETS)
+            .map_err(error)?
+            .delete(provider)
+            .primitive()
+            .map_err(error)?
+            .await
+            .map_err(error)?;
+        tx.commit().await.map_err(error)
+    }
+}
+
+fn decode_vote(json: &str) -> Result<VoteRecord, StoreError> {
+    serde_json::from_str(json).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// Maps IndexedDB's errors onto the app's; quota errors get their own variant so the page can
+/// say what to do. Takes the error by value to serve as `map_err(error)`.
+#[allow(clippy::needless_pass_by_value)]
+fn error(e: IdbError) -> StoreError {
+    if let IdbError::DomException(d) = &e {
+        return dom_error(d);
+    }
+    StoreError::Other(e.to_string())
+}
+
+fn dom_error(d: &DomException) -> StoreError {
+    let js: &wasm_bindgen::JsValue = d.as_ref();
+    let (name, message) = js
+        .dyn_ref::<web_sys::DomException>()
+        .map(|x| (x.name(), x.message()))
+        .unwrap_or_default();
+    match name.as_str() {
+        "QuotaExceededError" => StoreError::QuotaExceeded(message),
+        "InvalidStateError" | "SecurityError" | "UnknownError" => StoreError::Unavailable(message),
+        _ => StoreError::Other(format!("{name}: {message}")),
+    }
+}
+
+fn open_error(e: OpenDbError) -> StoreError {
+    match e {
+        OpenDbError::Base(e) => error(e),
+        other => StoreError::Unavailable(other.to_string()),
+    }
+}

@@ -1,0 +1,5 @@
+//! Browser storage adapters.
+
+pub mod idb;
+
+pub use idb::IdbStore;

@@ -1,0 +1,164 @@
+//! Browser tests (wasm-bindgen-test in headless Chromium): the IndexedDB store for real,
+//! including a migration from the first schema version, and the hash router.
+
+use arena_app::router::Page;
+use arena_app::store::IdbStore;
+use arena_core::store::{Conversation, DB_VERSION, Store, Written, stores};
+use arena_core::{Message, VoteRecord, Winner};
+use indexed_db_futures::database::Database;
+use indexed_db_futures::prelude::*;
+use indexed_db_futures::transaction::TransactionMode;
+use serde::Serialize;
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn unique(name: &str) -> String {
+    format!("{name}-{}", js_sys::Math::random())
+}
+
+fn vote(id: &str, tstamp: f64, winner: Winner) -> VoteRecord {
+    VoteRecord {
+        id: id.into(),
+        schema: Some(1),
+        arena_id: "web-test".into(),
+        question_id: format!("q-{id}"),
+        model_a: "alpha".into(),
+        model_b: "beta".into(),
+        winner,
+        judge: "judge-1".into(),
+        conversation_a: vec![Message::user("2+2?"), Message::assistant("4 — **sure**")],
+        conversation_b: vec![Message::user("2+2?"), Message::assistant("四")],
+        turn: 1,
+        anony: true,
+        language: "English".into(),
+        tstamp,
+        conv_metadata: Some(serde_json::json!({"sum_assistant_a_tokens": 3, "nested": {"n": null}})),
+        dedup_tag: None,
+        category_tag: None,
+        categories: vec!["math".into()],
+        flags: vec![],
+        app_version: "0.1.0".into(),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn votes_round_trip_exactly_and_are_written_once() {
+    let store = IdbStore::open(&unique("rt")).await.unwrap();
+    let conv = Conversation {
+        id: "v2".into(),
+        contestant_a: "alpha".into(),
+        contestant_b: "beta".into(),
+        messages_a: vec![Message::user("2+2?")],
+        messages_b: vec![Message::user("2+2?")],
+        updated_ms: 1.0,
+        voted: false,
+    };
+    store.put_conversation(&conv).await.unwrap();
+    let later = vote("v2", 200.5, Winner::TieBothBad);
+    let earlier = vote("v1", 100.25, Winner::ModelA);
+    assert_eq!(store.record_vote(&later, Some(&conv)).await.unwrap(), Written::New);
+    assert_eq!(store.record_vote(&earlier, None).await.unwrap(), Written::New);
+
+    // Same id again: reported, and the stored vote is not rewritten.
+    let mut rewritten = earlier.clone();
+    rewritten.winner = Winner::ModelB;
+    assert_eq!(store.record_vote(&rewritten, None).await.unwrap(), Written::Duplicate);
+
+    assert_eq!(store.vote_count().await.unwrap(), 2);
+    let all = store.votes().await.unwrap();
+    assert_eq!(all, vec![earlier.clone(), later.clone()], "oldest first, exact round trip");
+    assert_eq!(store.vote("v1").await.unwrap(), Some(earlier));
+    assert_eq!(store.vote("missing").await.unwrap(), None);
+    assert!(store.conversation("v2").await.unwrap().unwrap().voted);
+}
+
+#[wasm_bindgen_test]
+async fn settings_and_secrets_are_separate_and_exact() {
+    let store = IdbStore::open(&unique("kv")).await.unwrap();
+    let value = serde_json::json!({"n": 3, "f": 0.5, "none": null, "list": [1, "two"]});
+    store.put_setting("prefs", &value).await.unwrap();
+    assert_eq!(store.setting("prefs").await.unwrap(), Some(value));
+    store.put_secret("openai", "sk-test-123").await.unwrap();
+    assert_eq!(store.setting("openai").await.unwrap(), None);
+    assert_eq!(store.secret("openai").await.unwrap().as_deref(), Some("sk-test-123"));
+    store.delete_secret("openai").await.unwrap();
+    assert_eq!(store.secret("openai").await.unwrap(), None);
+}
+
+/// The first release's layout: votes and settings only.
+#[derive(Serialize)]
+struct V1Vote {
+    id: String,
+    tstamp: f64,
+    json: String,
+}
+
+#[wasm_bindgen_test]
+async fn a_version_1_database_is_migrated_without_losing_votes() {
+    let name = unique("migrate");
+    let old = vote("old-1", 5.0, Winner::Tie);
+    {
+        let db = Database::open(name.as_str())
+            .with_version(1u32)
+            .with_on_upgrade_needed(|_, db| {
+                db.create_object_store(stores::VOTES)
+                    .with_key_path("id".into())
+                    .build()?;
+                db.create_object_store(stores::SETTINGS).build()?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        let tx = db
+            .transaction(stores::VOTES)
+            .with_mode(TransactionMode::Readwrite)
+            .build()
+            .unwrap();
+        tx.object_store(stores::VOTES)
+            .unwrap()
+            .put(V1Vote {
+                id: old.id.clone(),
+                tstamp: old.tstamp,
+                json: serde_json::to_string(&old).unwrap(),
+            })
+            .serde()
+            .unwrap()
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(db.object_store_names().count(), 2);
+        db.close();
+    }
+
+    let store = IdbStore::open(&name).await.unwrap();
+    assert!((store.version() - f64::from(DB_VERSION)).abs() < f64::EPSILON);
+    let mut names = store.store_names();
+    names.sort();
+    assert_eq!(
+        names,
+        ["contestants", "conversations", "prompts", "secrets", "settings", "votes"]
+    );
+    assert_eq!(store.votes().await.unwrap(), vec![old]);
+    // The new stores work after the upgrade.
+    store.put_secret("anthropic", "k").await.unwrap();
+    assert_eq!(store.secret("anthropic").await.unwrap().as_deref(), Some("k"));
+}
+
+#[wasm_bindgen_test]
+fn hash_routes_map_to_pages() {
+    for (hash, page) in [
+        ("", Page::Arena),
+        ("#/", Page::Arena),
+        ("#/leaderboard", Page::Leaderboard),
+        ("#/side-by-side", Page::SideBySide),
+        ("#/data?x=1", Page::Data),
+        ("#/models/abc", Page::Models),
+        ("#/nope", Page::NotFound),
+    ] {
+        assert_eq!(Page::from_hash(hash), page, "{hash}");
+    }
+    for p in Page::NAV {
+        assert_eq!(Page::from_hash(p.href()), p);
+    }
+}
