@@ -33,7 +33,9 @@ fn vote(id: &str, tstamp: f64, winner: Winner) -> VoteRecord {
         anony: true,
         language: "English".into(),
         tstamp,
-        conv_metadata: Some(serde_json::json!({"sum_assistant_a_tokens": 3, "nested": {"n": null}})),
+        conv_metadata: Some(
+            serde_json::json!({"sum_assistant_a_tokens": 3, "nested": {"n": null}}),
+        ),
         dedup_tag: None,
         category_tag: None,
         categories: vec!["math".into()],
@@ -57,17 +59,30 @@ async fn votes_round_trip_exactly_and_are_written_once() {
     store.put_conversation(&conv).await.unwrap();
     let later = vote("v2", 200.5, Winner::TieBothBad);
     let earlier = vote("v1", 100.25, Winner::ModelA);
-    assert_eq!(store.record_vote(&later, Some(&conv)).await.unwrap(), Written::New);
-    assert_eq!(store.record_vote(&earlier, None).await.unwrap(), Written::New);
+    assert_eq!(
+        store.record_vote(&later, Some(&conv)).await.unwrap(),
+        Written::New
+    );
+    assert_eq!(
+        store.record_vote(&earlier, None).await.unwrap(),
+        Written::New
+    );
 
     // Same id again: reported, and the stored vote is not rewritten.
     let mut rewritten = earlier.clone();
     rewritten.winner = Winner::ModelB;
-    assert_eq!(store.record_vote(&rewritten, None).await.unwrap(), Written::Duplicate);
+    assert_eq!(
+        store.record_vote(&rewritten, None).await.unwrap(),
+        Written::Duplicate
+    );
 
     assert_eq!(store.vote_count().await.unwrap(), 2);
     let all = store.votes().await.unwrap();
-    assert_eq!(all, vec![earlier.clone(), later.clone()], "oldest first, exact round trip");
+    assert_eq!(
+        all,
+        vec![earlier.clone(), later.clone()],
+        "oldest first, exact round trip"
+    );
     assert_eq!(store.vote("v1").await.unwrap(), Some(earlier));
     assert_eq!(store.vote("missing").await.unwrap(), None);
     assert!(store.conversation("v2").await.unwrap().unwrap().voted);
@@ -81,7 +96,10 @@ async fn settings_and_secrets_are_separate_and_exact() {
     assert_eq!(store.setting("prefs").await.unwrap(), Some(value));
     store.put_secret("openai", "sk-test-123").await.unwrap();
     assert_eq!(store.setting("openai").await.unwrap(), None);
-    assert_eq!(store.secret("openai").await.unwrap().as_deref(), Some("sk-test-123"));
+    assert_eq!(
+        store.secret("openai").await.unwrap().as_deref(),
+        Some("sk-test-123")
+    );
     store.delete_secret("openai").await.unwrap();
     assert_eq!(store.secret("openai").await.unwrap(), None);
 }
@@ -137,12 +155,22 @@ async fn a_version_1_database_is_migrated_without_losing_votes() {
     names.sort();
     assert_eq!(
         names,
-        ["contestants", "conversations", "prompts", "secrets", "settings", "votes"]
+        [
+            "contestants",
+            "conversations",
+            "prompts",
+            "secrets",
+            "settings",
+            "votes"
+        ]
     );
     assert_eq!(store.votes().await.unwrap(), vec![old]);
     // The new stores work after the upgrade.
     store.put_secret("anthropic", "k").await.unwrap();
-    assert_eq!(store.secret("anthropic").await.unwrap().as_deref(), Some("k"));
+    assert_eq!(
+        store.secret("anthropic").await.unwrap().as_deref(),
+        Some("k")
+    );
 }
 
 #[wasm_bindgen_test]

@@ -4,10 +4,10 @@
 //! the upgrade handler here only creates the stores that list says are missing, so a
 //! database at any older version is brought forward without touching its data.
 
+use arena_core::VoteRecord;
 use arena_core::store::{
     Conversation, DB_VERSION, Store, StoreError, Written, stores, stores_to_create,
 };
-use arena_core::VoteRecord;
 use indexed_db_futures::database::Database;
 use indexed_db_futures::error::{DomException, Error as IdbError, OpenDbError};
 use indexed_db_futures::prelude::*;
@@ -208,7 +208,12 @@ impl Store for IdbStore {
     async fn vote_count(&self) -> Result<usize, StoreError> {
         let tx = self.db.transaction(stores::VOTES).build().map_err(error)?;
         let os = tx.object_store(stores::VOTES).map_err(error)?;
-        let n: u32 = os.count().primitive().map_err(error)?.await.map_err(error)?;
+        let n: u32 = os
+            .count()
+            .primitive()
+            .map_err(error)?
+            .await
+            .map_err(error)?;
         Ok(n as usize)
     }
 
