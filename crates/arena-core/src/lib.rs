@@ -5,6 +5,7 @@
 //! both build on it, so every rule that matters (what a vote is, what a config may say,
 //! how ratings are computed) is tested natively here.
 
+pub mod battle;
 pub mod config;
 pub mod record;
 pub mod store;
