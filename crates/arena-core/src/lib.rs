@@ -16,6 +16,7 @@ pub mod categories;
 pub mod dedup;
 pub mod formats;
 pub mod integrity;
+pub mod markdown;
 pub mod ratings;
 
 pub use ratings::{Leaderboard, LeaderboardOptions, LeaderboardRow, compute_leaderboard};
