@@ -1,1 +1,181 @@
-fn main() {}
+//! Leaderboard benchmark: prints figures, asserts nothing about time.
+//!
+//! Default: 1,000,000 battles among 100 models (seeded synthetic data), the whole leaderboard
+//! with 100 bootstrap rounds, timed over several runs; the median is reported.
+//!
+//!     cargo bench -p arena-core --bench leaderboard
+//!     cargo bench -p arena-core --bench leaderboard -- --data battles.jsonl --runs 7
+//!
+//! `benches/compare_scipy.py` runs this on the same data as a scipy L-BFGS fit and prints both.
+
+use std::time::Instant;
+
+use arena_core::ratings::{
+    BtSolver, Cells, CiMethod, LeaderboardOptions, compute_leaderboard, fit_bt, index_battles,
+};
+use arena_core::{VoteRecord, Winner};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+fn synthetic(n_battles: usize, n_models: usize, seed: u64) -> Vec<VoteRecord> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let names: Vec<String> = (0..n_models).map(|i| format!("model-{i:03}")).collect();
+    let strength: Vec<f64> = (0..n_models)
+        .map(|i| 2.0 * (i as f64 / (n_models - 1) as f64) - 1.0)
+        .collect();
+    let template: VoteRecord =
+        serde_json::from_str(r#"{"model_a":"x","model_b":"y","winner":"tie"}"#).expect("record");
+    (0..n_battles)
+        .map(|t| {
+            let a = rng.random_range(0..n_models);
+            let mut b = rng.random_range(0..n_models - 1);
+            if b >= a {
+                b += 1;
+            }
+            let p = 1.0 / (1.0 + (strength[b] - strength[a]).exp());
+            let u: f64 = rng.random();
+            let winner = if u < 0.1 {
+                Winner::Tie
+            } else if rng.random::<f64>() < p {
+                Winner::ModelA
+            } else {
+                Winner::ModelB
+            };
+            VoteRecord {
+                model_a: names[a].clone(),
+                model_b: names[b].clone(),
+                winner,
+                tstamp: t as f64,
+                ..template.clone()
+            }
+        })
+        .collect()
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        f64::midpoint(v[n / 2 - 1], v[n / 2])
+    }
+}
+
+fn time_runs(runs: usize, mut f: impl FnMut()) -> (f64, Vec<f64>) {
+    let mut t: Vec<f64> = (0..runs)
+        .map(|_| {
+            let s = Instant::now();
+            f();
+            s.elapsed().as_secs_f64()
+        })
+        .collect();
+    let all = t.clone();
+    (median(&mut t), all)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let arg = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let runs: usize = arg("--runs").and_then(|s| s.parse().ok()).unwrap_or(5);
+    let rounds: usize = arg("--rounds").and_then(|s| s.parse().ok()).unwrap_or(100);
+    let t0 = Instant::now();
+    let records = if let Some(path) = arg("--data") {
+        let file = std::fs::File::open(&path).expect("open --data file");
+        let reader = std::io::BufReader::with_capacity(1 << 20, file);
+        arena_core::formats::RecordReader::new(reader, arena_core::formats::Format::Jsonl)
+            .collect::<Result<Vec<_>, _>>()
+            .expect("valid JSONL")
+    } else {
+        synthetic(1_000_000, 100, 1)
+    };
+    let load = t0.elapsed().as_secs_f64();
+    let refs: Vec<&VoteRecord> = records.iter().collect();
+    let (names, battles) = index_battles(&refs);
+    println!(
+        "data: {} battles, {} models (loaded in {load:.3} s, not counted below)",
+        records.len(),
+        names.len()
+    );
+
+    let cells = Cells::from_battles(names.len(), battles.iter().copied());
+    let (fit_s, _) = time_runs(runs, || {
+        let c = Cells::from_battles(names.len(), battles.iter().copied());
+        let f = fit_bt(&c, &c.counts, None, None, BtSolver::default());
+        assert!(f.converged);
+    });
+    println!(
+        "rust_bt_fit_median_s={fit_s:.6}  (cells from {} battles + Newton fit; {} cells)",
+        battles.len(),
+        cells.cells.len()
+    );
+
+    // Where the time goes (one run each).
+    let lap = |what: &str, t: Instant| println!("  {what}: {:.4} s", t.elapsed().as_secs_f64());
+    println!("breakdown:");
+    let t = Instant::now();
+    let (kept, _) =
+        arena_core::ratings::select(&records, &LeaderboardOptions::default().filter, 42);
+    lap("select (filters + dedup)", t);
+    let t = Instant::now();
+    let (_, b2) = index_battles(&kept);
+    lap("index models + time order", t);
+    let t = Instant::now();
+    let _ = arena_core::ratings::online_elo(
+        names.len(),
+        b2.iter().copied(),
+        arena_core::ratings::EloParams::default(),
+    );
+    lap("online elo", t);
+    let t = Instant::now();
+    let tallies =
+        arena_core::ratings::matrices::PairTallies::from_battles(names.len(), b2.iter().copied());
+    lap("pair tallies", t);
+    let t = Instant::now();
+    let _ = arena_core::ratings::cycles::find_cycles(&tallies, &names, 1.96, 100);
+    lap("cycles", t);
+    let t = Instant::now();
+    let th = vec![0.0; names.len()];
+    let _ = arena_core::ratings::judges::judge_stats(
+        &th,
+        kept.iter()
+            .zip(&b2)
+            .map(|(r, x)| arena_core::ratings::judges::JudgedVote {
+                judge: &r.judge,
+                a: x.a,
+                b: x.b,
+                winner: r.winner,
+            }),
+    );
+    lap("judges", t);
+    let t = Instant::now();
+    let _ = arena_core::ratings::ci::sandwich_std_errors(&cells, &th, None);
+    lap("sandwich", t);
+
+    let opts = LeaderboardOptions {
+        ci: CiMethod::Sandwich,
+        ..LeaderboardOptions::default()
+    };
+    let (sw_s, _) = time_runs(runs, || {
+        compute_leaderboard(&records, &opts).expect("leaderboard");
+    });
+    println!("rust_leaderboard_sandwich_median_s={sw_s:.6}");
+
+    let opts = LeaderboardOptions {
+        ci: CiMethod::Bootstrap { rounds },
+        ..LeaderboardOptions::default()
+    };
+    let (bs_s, all) = time_runs(runs, || {
+        compute_leaderboard(&records, &opts).expect("leaderboard");
+    });
+    let all: Vec<String> = all.iter().map(|t| format!("{t:.3}")).collect();
+    println!(
+        "rust_leaderboard_bootstrap_median_s={bs_s:.6}  ({rounds} rounds; runs: {})",
+        all.join(", ")
+    );
+}

@@ -72,10 +72,15 @@ fn evaluate(cells: &Cells, w: &[f64], theta: &[f64], g: &mut [f64], h: &mut [f64
             continue;
         }
         let x = theta[c.a] - theta[c.b];
-        let ls = log_sigmoid(x);
+        // One exponential per cell: e = exp(−|x|) gives both log σ(x) and σ(x).
+        let e = (-x.abs()).exp();
+        let (ls, p) = if x >= 0.0 {
+            (-e.ln_1p(), 1.0 / (1.0 + e))
+        } else {
+            (x - e.ln_1p(), e / (1.0 + e))
+        };
         // log(1 − σ(x)) = log σ(x) − x
         ll += wc * (c.y * ls + (1.0 - c.y) * (ls - x));
-        let p = ls.exp();
         let r = wc * (c.y - p);
         g[c.a] += r;
         g[c.b] -= r;

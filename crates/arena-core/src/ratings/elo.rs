@@ -30,9 +30,11 @@ pub fn online_elo(
     params: EloParams,
 ) -> Vec<f64> {
     let mut r = vec![params.init; n_models];
+    // base^(d / scale) = exp(d · ln(base) / scale)
+    let c = params.base.ln() / params.scale;
     for Battle { a, b, winner } in battles {
-        let ea = 1.0 / (1.0 + params.base.powf((r[b] - r[a]) / params.scale));
-        let eb = 1.0 / (1.0 + params.base.powf((r[a] - r[b]) / params.scale));
+        let ea = 1.0 / (1.0 + ((r[b] - r[a]) * c).exp());
+        let eb = 1.0 / (1.0 + ((r[a] - r[b]) * c).exp());
         let sa = winner.score_a();
         r[a] += params.k * (sa - ea);
         r[b] += params.k * (1.0 - sa - eb);

@@ -31,12 +31,13 @@ pub struct JudgeStats {
     pub outlier: bool,
 }
 
-/// One vote for judge statistics: the judge, natural-scale ratings of both sides, the verdict.
+/// One vote for judge statistics: the judge, both models (indices into the ratings), the
+/// verdict.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct JudgedVote<'a> {
     pub judge: &'a str,
-    pub theta_a: f64,
-    pub theta_b: f64,
+    pub a: usize,
+    pub b: usize,
     pub winner: Winner,
 }
 
@@ -50,31 +51,56 @@ struct Acc {
     var: f64,
 }
 
-/// Figures for each judge, sorted by votes (most first), then name.
-pub fn judge_stats<'a>(votes: impl IntoIterator<Item = JudgedVote<'a>>) -> Vec<JudgeStats> {
-    let mut acc: std::collections::BTreeMap<&str, Acc> = std::collections::BTreeMap::new();
+/// Per ordered pair (a, b): agreement if a wins, ln p(a wins), ln p(b wins), E[ℓ], Var[ℓ].
+fn pair_table(theta: &[f64]) -> Vec<[f64; 5]> {
+    let n = theta.len();
+    let mut t = vec![[0.0; 5]; n * n];
+    for a in 0..n {
+        for b in 0..n {
+            let p = sigmoid(theta[a] - theta[b]).clamp(1e-15, 1.0 - 1e-15);
+            let (lp, lq) = (p.ln(), (1.0 - p).ln());
+            let agree = if p > 0.5 {
+                1.0
+            } else if p < 0.5 {
+                0.0
+            } else {
+                0.5
+            };
+            t[a * n + b] = [
+                agree,
+                lp,
+                lq,
+                p * lp + (1.0 - p) * lq,
+                p * (1.0 - p) * (lp - lq).powi(2),
+            ];
+        }
+    }
+    t
+}
+
+/// Figures for each judge, sorted by votes (most first), then name. `theta` are the fitted
+/// natural-scale ratings.
+pub fn judge_stats<'a>(
+    theta: &[f64],
+    votes: impl IntoIterator<Item = JudgedVote<'a>>,
+) -> Vec<JudgeStats> {
+    let n = theta.len();
+    let table = pair_table(theta);
+    let mut acc: super::FnvMap<&str, Acc> = super::FnvMap::default();
     for v in votes {
         let e = acc.entry(v.judge).or_default();
         e.votes += 1;
-        let p = sigmoid(v.theta_a - v.theta_b).clamp(1e-15, 1.0 - 1e-15);
-        let a_won = match v.winner {
-            Winner::ModelA => true,
-            Winner::ModelB => false,
+        let row = &table[v.a * n + v.b];
+        let (agree, ll) = match v.winner {
+            Winner::ModelA => (row[0], row[1]),
+            Winner::ModelB => (1.0 - row[0], row[2]),
             Winner::Tie | Winner::TieBothBad => continue,
         };
         e.decisive += 1;
-        let pw = if a_won { p } else { 1.0 - p };
-        e.agree += if pw > 0.5 {
-            1.0
-        } else if pw < 0.5 {
-            0.0
-        } else {
-            0.5
-        };
-        let (lp, lq) = (p.ln(), (1.0 - p).ln());
-        e.ll += pw.ln();
-        e.mean += p * lp + (1.0 - p) * lq;
-        e.var += p * (1.0 - p) * (lp - lq).powi(2);
+        e.agree += agree;
+        e.ll += ll;
+        e.mean += row[3];
+        e.var += row[4];
     }
     let mut out: Vec<JudgeStats> = acc
         .into_iter()
@@ -101,6 +127,7 @@ mod tests {
     #[test]
     fn a_contrarian_judge_is_an_outlier_and_a_consensus_judge_is_not() {
         // The model says a beats b with p = σ(1.5) ≈ 0.82.
+        let theta = [1.5, 0.0];
         let mut votes = Vec::new();
         for i in 0..100 {
             let winner = if i % 5 == 0 {
@@ -110,24 +137,24 @@ mod tests {
             };
             votes.push(JudgedVote {
                 judge: "fair",
-                theta_a: 1.5,
-                theta_b: 0.0,
+                a: 0,
+                b: 1,
                 winner,
             });
             votes.push(JudgedVote {
                 judge: "troll",
-                theta_a: 1.5,
-                theta_b: 0.0,
+                a: 0,
+                b: 1,
                 winner: Winner::ModelB,
             });
         }
         votes.push(JudgedVote {
             judge: "fair",
-            theta_a: 0.0,
-            theta_b: 0.0,
+            a: 1,
+            b: 0,
             winner: Winner::Tie,
         });
-        let s = judge_stats(votes);
+        let s = judge_stats(&theta, votes);
         let fair = s.iter().find(|j| j.judge == "fair").unwrap();
         let troll = s.iter().find(|j| j.judge == "troll").unwrap();
         assert_eq!((fair.votes, fair.decisive), (101, 100));

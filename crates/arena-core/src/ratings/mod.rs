@@ -237,7 +237,7 @@ pub fn select<'a>(
             s.named += 1;
         } else if category.as_ref().is_some_and(|c| !c.matches(r)) {
             s.other_category += 1;
-        } else if r.model_a != r.model_b {
+        } else {
             kept.push(r);
         }
     }
@@ -255,26 +255,79 @@ pub fn select<'a>(
     (kept, s)
 }
 
+/// A fast, deterministic word-at-a-time hasher (in the style of rustc's FxHash) for name
+/// indexes: names are not adversarial here, and the default hasher dominated the profile on
+/// a million rows.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
+            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut buf = [0u8; 8];
+            buf[..rest.len()].copy_from_slice(rest);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(buf)).wrapping_mul(K);
+        }
+    }
+}
+
+pub(crate) type FnvMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
+
+/// Model names (sorted), and each record's (a, b) model indices in input order.
+fn index_models(records: &[&VoteRecord]) -> (Vec<String>, Vec<(usize, usize)>) {
+    let mut first: FnvMap<&str, usize> = FnvMap::default();
+    let mut raw = Vec::with_capacity(records.len());
+    for r in records {
+        let next = first.len();
+        let a = *first.entry(r.model_a.as_str()).or_insert(next);
+        let next = first.len();
+        let b = *first.entry(r.model_b.as_str()).or_insert(next);
+        raw.push((a, b));
+    }
+    let mut by_first: Vec<(&str, usize)> = first.into_iter().collect();
+    by_first.sort_unstable();
+    let mut remap = vec![0; by_first.len()];
+    for (sorted, (_, orig)) in by_first.iter().enumerate() {
+        remap[*orig] = sorted;
+    }
+    let names = by_first.into_iter().map(|(n, _)| n.to_string()).collect();
+    (
+        names,
+        raw.into_iter().map(|(a, b)| (remap[a], remap[b])).collect(),
+    )
+}
+
+/// Record positions in time order (stable by `tstamp`).
+fn time_order(records: &[&VoteRecord]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..records.len()).collect();
+    if !records.is_sorted_by(|x, y| x.tstamp <= y.tstamp) {
+        order.sort_by(|&i, &j| records[i].tstamp.total_cmp(&records[j].tstamp));
+    }
+    order
+}
+
 /// Model names (sorted) and the battles, by index, in time order (stable by `tstamp`).
 pub fn index_battles(records: &[&VoteRecord]) -> (Vec<String>, Vec<Battle>) {
-    let mut names: Vec<&str> = records
-        .iter()
-        .flat_map(|r| [r.model_a.as_str(), r.model_b.as_str()])
-        .collect();
-    names.sort_unstable();
-    names.dedup();
-    let index: HashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
-    let mut order: Vec<usize> = (0..records.len()).collect();
-    order.sort_by(|&i, &j| records[i].tstamp.total_cmp(&records[j].tstamp));
-    let battles = order
-        .iter()
-        .map(|&i| Battle {
-            a: index[records[i].model_a.as_str()],
-            b: index[records[i].model_b.as_str()],
+    let (names, ab) = index_models(records);
+    let battles = time_order(records)
+        .into_iter()
+        .map(|i| Battle {
+            a: ab[i].0,
+            b: ab[i].1,
             winner: records[i].winner,
         })
         .collect();
-    (names.into_iter().map(str::to_string).collect(), battles)
+    (names, battles)
 }
 
 /// Computes the whole leaderboard from vote records.
@@ -289,7 +342,33 @@ pub fn compute_leaderboard(
             records: records.len(),
         });
     }
-    let (names, battles) = index_battles(&kept);
+    let (mut names, mut ab) = index_models(&kept);
+    // A model against itself carries no information: drop such records (compared by index,
+    // which is cheaper than comparing the names of a million records).
+    let mut kept = kept;
+    if ab.iter().any(|(a, b)| a == b) {
+        let pairs: Vec<(&VoteRecord, (usize, usize))> = kept
+            .into_iter()
+            .zip(ab)
+            .filter(|(_, (a, b))| a != b)
+            .collect();
+        kept = pairs.into_iter().map(|(r, _)| r).collect();
+        if kept.is_empty() {
+            return Err(RatingsError::NoBattles {
+                records: records.len(),
+            });
+        }
+        // Re-index: a model seen only against itself has no battles left.
+        (names, ab) = index_models(&kept);
+    }
+    let battles: Vec<Battle> = time_order(&kept)
+        .into_iter()
+        .map(|i| Battle {
+            a: ab[i].0,
+            b: ab[i].1,
+            winner: kept[i].winner,
+        })
+        .collect();
     let n = names.len();
     let elo = online_elo(n, battles.iter().copied(), EloParams::default());
     let cells = Cells::from_battles(n, battles.iter().copied());
@@ -297,7 +376,7 @@ pub fn compute_leaderboard(
 
     // θ (natural, mean zero), and per-model interval offsets on θ.
     let (theta, lower, upper, style_coefficients, converged) = if opts.style_control {
-        fit_with_style(&kept, &names, opts)
+        fit_with_style(&kept, &ab, n, opts)
     } else {
         let fit = fit_bt(
             &cells,
@@ -387,16 +466,15 @@ pub fn compute_leaderboard(
         .collect();
     let ordered_names: Vec<String> = order.iter().map(|&i| names[i].clone()).collect();
     let ordered_ratings: Vec<f64> = order.iter().map(|&i| rating[i]).collect();
-    let judges = judges::judge_stats(kept.iter().map(|r| {
-        let ia = names.binary_search(&r.model_a).unwrap_or(0);
-        let ib = names.binary_search(&r.model_b).unwrap_or(0);
-        judges::JudgedVote {
+    let judges = judges::judge_stats(
+        &theta,
+        kept.iter().zip(&ab).map(|(r, &(a, b))| judges::JudgedVote {
             judge: r.judge.as_str(),
-            theta_a: theta[ia],
-            theta_b: theta[ib],
+            a,
+            b,
             winner: r.winner,
-        }
-    }));
+        }),
+    );
     Ok(Leaderboard {
         rows,
         ci: opts.ci,
@@ -436,18 +514,19 @@ type StyleResult = (
 
 fn fit_with_style(
     kept: &[&VoteRecord],
-    names: &[String],
+    ab: &[(usize, usize)],
+    n: usize,
     opts: &LeaderboardOptions,
 ) -> StyleResult {
-    let n = names.len();
     let sides: Vec<_> = kept.iter().map(|r| style::record_style_counts(r)).collect();
     let features = style::style_features(&sides);
     let battles: Vec<style::StyleBattle> = kept
         .iter()
+        .zip(ab)
         .zip(&features)
-        .map(|(r, f)| style::StyleBattle {
-            a: names.binary_search(&r.model_a).unwrap_or(0),
-            b: names.binary_search(&r.model_b).unwrap_or(0),
+        .map(|((r, &(a, b)), f)| style::StyleBattle {
+            a,
+            b,
             y: r.winner.score_a(),
             features: *f,
         })
