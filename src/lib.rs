@@ -5,6 +5,7 @@
 
 pub mod browser;
 pub mod components;
+pub mod contestants;
 pub mod router;
 pub mod routes;
 pub mod state;

@@ -1,3 +1,4 @@
 //! Thin adapters over browser APIs.
 
 pub mod download;
+pub mod random;

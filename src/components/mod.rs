@@ -1,4 +1,5 @@
 //! Components by feature area.
 
+pub mod battle;
 pub mod layout;
 pub mod notice;

@@ -1,5 +1,6 @@
 //! Shared app state, provided once in [`crate::App`] and read with the `use_*` helpers.
 
+pub mod battle;
 mod config;
 mod store;
 

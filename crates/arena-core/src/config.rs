@@ -61,6 +61,10 @@ pub struct Contestant {
     /// Display name, revealed after the vote.
     pub name: String,
     pub provider: ProviderKind,
+    /// For `openai-compatible`: which service's quirks apply (`openrouter`, `groq`, `mistral`,
+    /// `deepseek`, `vllm`, `lmstudio`, `llamacpp`, …); guessed from `base_url` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preset: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_url: Option<String>,
     /// The provider's model id (for `local`, a label).

@@ -15,8 +15,10 @@ pub use record::{Message, VoteRecord, Winner};
 pub mod categories;
 pub mod dedup;
 pub mod formats;
+pub mod id;
 pub mod integrity;
 pub mod markdown;
+pub mod prompts;
 pub mod ratings;
 
 pub use ratings::{Leaderboard, LeaderboardOptions, LeaderboardRow, compute_leaderboard};

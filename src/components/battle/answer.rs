@@ -1,0 +1,113 @@
+use arena_core::battle::{AnswerState, Battle, Side};
+use leptos::prelude::*;
+
+/// One side of the battle: its label (never the name before the vote), every turn's prompt
+/// and answer (Markdown, sanitised), its state, and a stop button while it streams.
+#[component]
+pub fn AnswerPanel(
+    side: Side,
+    battle: Signal<Option<Battle>>,
+    #[prop(into)] on_stop: Callback<Side>,
+) -> impl IntoView {
+    let letter = side.letter().to_lowercase();
+    let testid = format!("response-{letter}");
+    let turns = move || {
+        battle.with(|b| {
+            b.as_ref().map_or_else(Vec::new, |b| {
+                b.turns
+                    .iter()
+                    .map(|t| {
+                        let a = if side == Side::A { &t.a } else { &t.b };
+                        (t.prompt.clone(), a.clone())
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+    };
+    let state = move || {
+        battle.with(|b| {
+            b.as_ref().and_then(|b| b.turns.last()).map(|t| {
+                if side == Side::A {
+                    t.a.state.clone()
+                } else {
+                    t.b.state.clone()
+                }
+            })
+        })
+    };
+    let streaming = move || state().is_some_and(|s| s.is_active());
+    let voted = move || battle.with(|b| b.as_ref().is_some_and(|b| b.vote.is_some()));
+    let label = move || {
+        battle.with(|b| {
+            b.as_ref().map_or_else(
+                || format!("Model {}", side.letter()),
+                |b| b.display_name(side),
+            )
+        })
+    };
+    view! {
+        <section class="answer" class:streaming=streaming aria-label=move || format!("Answer {}", side.letter())>
+            <header class="answer-head">
+                <span class="side-badge">{side.letter()}</span>
+                {move || {
+                    if voted() {
+                        view! {
+                            <span class="model-name" data-testid=format!("model-name-{letter}")>
+                                {label()}
+                            </span>
+                        }
+                            .into_any()
+                    } else {
+                        view! { <span class="model-name anonymous">{label()}</span> }.into_any()
+                    }
+                }}
+                <span class="answer-state" aria-live="polite">
+                    {move || match state() {
+                        Some(AnswerState::Waiting) => "waiting…",
+                        Some(AnswerState::Streaming) => "writing…",
+                        Some(AnswerState::Done { .. }) => "done",
+                        Some(AnswerState::Stopped) => "stopped",
+                        Some(AnswerState::Failed { .. }) => "failed",
+                        None => "",
+                    }}
+                </span>
+                <Show when=streaming>
+                    <button
+                        type="button"
+                        class="button small"
+                        data-testid=format!("stop-{}", side.letter().to_lowercase())
+                        on:click=move |_| on_stop.run(side)
+                    >
+                        "Stop"
+                    </button>
+                </Show>
+            </header>
+            <div class="answer-body" data-testid=testid>
+                <For each=move || turns().into_iter().enumerate() key=|(i, (_, a))| (*i, a.text.len(), format!("{:?}", a.state)) let:item>
+                    {
+                        let (i, (prompt, answer)) = item;
+                        let html = arena_core::markdown::render(&answer.text);
+                        let failed = match &answer.state {
+                            AnswerState::Failed { message } => Some(message.clone()),
+                            _ => None,
+                        };
+                        view! {
+                            <div class="turn">
+                                <Show when=move || { i > 0 }>
+                                    <p class="turn-prompt">{prompt.clone()}</p>
+                                </Show>
+                                <div class="markdown" inner_html=html></div>
+                                {failed.map(|m| view! {
+                                    <div class="notice notice-error answer-error" role="alert" data-testid="answer-error">{m}</div>
+                                })}
+                            </div>
+                        }
+                    }
+                </For>
+                <Show when=move || battle.with(|b| b.as_ref().is_none_or(|b| b.turns.is_empty()))>
+                    <p class="placeholder">"The answer will appear here."</p>
+                </Show>
+            </div>
+        </section>
+    }
+}

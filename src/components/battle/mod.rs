@@ -1,0 +1,9 @@
+//! The battle's parts: the two answers, the vote bar, the prompt composer.
+
+mod answer;
+mod composer;
+mod vote_bar;
+
+pub use answer::AnswerPanel;
+pub use composer::Composer;
+pub use vote_bar::VoteBar;
