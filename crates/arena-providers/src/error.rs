@@ -383,7 +383,14 @@ impl ErrorInfo {
         None
     }
 
-    fn from_fields(e: &Value) -> Self {
+    /// Reads an error object itself (`{"message","type","code",…}`).
+    pub fn from_fields(e: &Value) -> Self {
+        if let Value::String(s) = e {
+            return ErrorInfo {
+                message: Some(s.clone()),
+                ..Self::default()
+            };
+        }
         let str_of = |k: &str| e.get(k).and_then(Value::as_str).map(str::to_owned);
         let mut info = ErrorInfo {
             message: str_of("message"),

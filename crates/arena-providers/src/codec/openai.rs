@@ -51,13 +51,14 @@ pub(crate) fn on_sse(ev: &SseEvent, emit: &mut Emit<'_>) {
         return;
     }
     match serde_json::from_str::<Value>(data) {
-        Ok(v) if ev.event == "error" => match ErrorInfo::from_json(&v) {
-            Some(info) => emit.error_info(&info),
-            None => emit.error_info(&ErrorInfo {
-                message: Some(v.to_string()),
-                ..ErrorInfo::default()
-            }),
-        },
+        // An `event: error` carries either a wrapped `{"error":{…}}` or the object itself.
+        Ok(v) if ev.event == "error" => {
+            let info = match v.get("error") {
+                Some(_) => ErrorInfo::from_json(&v),
+                None => None,
+            };
+            emit.error_info(&info.unwrap_or_else(|| ErrorInfo::from_fields(&v)));
+        }
         Ok(v) => on_chunk(&v, emit),
         Err(_) => emit.unreadable("an event that is not JSON"),
     }
