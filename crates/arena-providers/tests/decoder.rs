@@ -146,3 +146,37 @@ fn second_choice_is_ignored() {
     let events = decode(Preset::OpenAi, &sse_head(), body);
     assert_eq!(events[0], StreamEvent::TextDelta("mine".into()));
 }
+
+#[test]
+fn fast_and_general_chunk_paths_agree() {
+    // The same chunks, once plain (fast path) and once with `index` as a string, which the
+    // typed reader refuses, so they go down the general JSON path.
+    let plain = "data: {\"choices\":[{\"index\":0,\"message\":{\"content\":\"a\\u00e9\"},\"finish_reason\":null}]}\n\n\
+                 data: {\"choices\":[{\"delta\":{\"reasoning\":\"r\",\"content\":\"b\"},\"finish_reason\":\"stop\"}],\"usage\":null}\n\n\
+                 data: {\"choices\":null,\"x_groq\":{\"usage\":{\"prompt_tokens\":2,\"completion_tokens\":3}}}\n\ndata: [DONE]\n\n";
+    let general = plain
+        .replace("\"index\":0", "\"index\":\"0\"")
+        .replace("[{\"delta\"", "[{\"index\":\"0\",\"delta\"")
+        .replace(
+            "\"choices\":null",
+            "\"choices\":[{\"index\":\"0\",\"delta\":{}}]",
+        );
+    assert_eq!(general.matches("\"index\":\"0\"").count(), 3, "{general}");
+    let a = decode(Preset::OpenAi, &sse_head(), plain.as_bytes());
+    let b = decode(Preset::OpenAi, &sse_head(), general.as_bytes());
+    assert_eq!(a, b);
+    assert_eq!(
+        a,
+        [
+            StreamEvent::TextDelta("a\u{e9}".into()),
+            StreamEvent::ReasoningDelta("r".into()),
+            StreamEvent::TextDelta("b".into()),
+            StreamEvent::Finish(FinishReason::Stop),
+            StreamEvent::Usage(arena_providers::Usage {
+                input: Some(2),
+                output: Some(3)
+            }),
+            StreamEvent::Done,
+        ]
+    );
+}

@@ -8,6 +8,9 @@
 //! `data:` line mid-stream; OpenRouter sends them in a 200 stream beside `finish_reason:
 //! "error"`.
 
+use std::borrow::Cow;
+
+use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::{count, put};
@@ -50,6 +53,9 @@ pub(crate) fn on_sse(ev: &SseEvent, emit: &mut Emit<'_>) {
         emit.done();
         return;
     }
+    if ev.event != "error" && fast_chunk(data, emit) {
+        return;
+    }
     match serde_json::from_str::<Value>(data) {
         // An `event: error` carries either a wrapped `{"error":{…}}` or the object itself.
         Ok(v) if ev.event == "error" => {
@@ -62,6 +68,90 @@ pub(crate) fn on_sse(ev: &SseEvent, emit: &mut Emit<'_>) {
         Ok(v) => on_chunk(&v, emit),
         Err(_) => emit.unreadable("an event that is not JSON"),
     }
+}
+
+/// The common chunk, read without building a JSON tree (strings borrowed where unescaped).
+/// Anything it does not cover — an error, odd types — goes the general way.
+#[derive(Deserialize)]
+struct FastChunk<'a> {
+    #[serde(default, borrow)]
+    choices: Option<Vec<FastChoice<'a>>>,
+    #[serde(default)]
+    usage: Option<FastUsage>,
+    #[serde(default)]
+    x_groq: Option<FastXGroq>,
+    #[serde(default)]
+    error: Option<serde::de::IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+struct FastChoice<'a> {
+    #[serde(default)]
+    index: Option<u64>,
+    #[serde(default, borrow)]
+    delta: Option<FastDelta<'a>>,
+    #[serde(default, borrow)]
+    message: Option<FastDelta<'a>>,
+    #[serde(default, borrow)]
+    finish_reason: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct FastDelta<'a> {
+    #[serde(default, borrow)]
+    content: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    reasoning_content: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    reasoning: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct FastUsage {
+    #[serde(default)]
+    prompt_tokens: Option<u64>,
+    #[serde(default)]
+    completion_tokens: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct FastXGroq {
+    #[serde(default)]
+    usage: Option<FastUsage>,
+}
+
+/// Handles a chunk on the fast path; `false` when it must go the general way.
+fn fast_chunk(data: &str, emit: &mut Emit<'_>) -> bool {
+    let Ok(c) = serde_json::from_str::<FastChunk<'_>>(data) else {
+        return false;
+    };
+    if c.error.is_some() {
+        return false;
+    }
+    if let Some(choice) = c
+        .choices
+        .as_deref()
+        .and_then(|cs| cs.iter().find(|c| c.index.unwrap_or(0) == 0))
+    {
+        if let Some(d) = choice.delta.as_ref().or(choice.message.as_ref()) {
+            if let Some(r) = d.reasoning_content.as_deref().or(d.reasoning.as_deref()) {
+                emit.reasoning(r);
+            }
+            if let Some(t) = d.content.as_deref() {
+                emit.text(t);
+            }
+        }
+        if let Some(reason) = choice.finish_reason.as_deref() {
+            emit.finish(FinishReason::from_provider(reason));
+        }
+    }
+    if let Some(u) = c.usage.or_else(|| c.x_groq.and_then(|x| x.usage)) {
+        emit.usage(Usage {
+            input: u.prompt_tokens,
+            output: u.completion_tokens,
+        });
+    }
+    true
 }
 
 /// A stream chunk, or a whole non-streamed completion (`message` instead of `delta`).
