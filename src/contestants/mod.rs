@@ -68,6 +68,11 @@ impl Running {
         }
     }
 
+    /// Forgets a request that has ended by itself, without aborting anything.
+    pub fn detach(mut self) {
+        self.abort = None;
+    }
+
     /// Stops the request now.
     pub fn abort(mut self) {
         if let Some(f) = self.abort.take() {

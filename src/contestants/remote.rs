@@ -25,6 +25,8 @@ enum Cut {
     None,
     User,
     Idle,
+    /// The stream ended by itself: there is nothing left to abort.
+    Ended,
 }
 
 fn now_ms() -> u64 {
@@ -51,18 +53,21 @@ pub fn start(endpoint: Endpoint, request: ChatRequest, on_update: Rc<dyn Fn(Upda
             &on_update,
         )
         .await;
+        let was = task_cut.replace(Cut::Ended);
         if let Err(error) = result {
-            let error = match task_cut.get() {
-                Cut::User => ProviderError::Aborted,
-                _ => error,
+            let error = if was == Cut::User {
+                ProviderError::Aborted
+            } else {
+                error
             };
             on_update(Update::Failed(super::Failure::from_provider(&error)));
         }
     });
     Running::new(move || {
-        if cut.get() == Cut::None {
-            cut.set(Cut::User);
+        if cut.get() != Cut::None {
+            return;
         }
+        cut.set(Cut::User);
         if let Some(c) = &controller {
             c.abort();
         }
@@ -155,8 +160,12 @@ async fn stream(
     };
     clear(timer.as_ref());
     if outcome.is_ok() {
-        // The answer is complete: release the connection.
-        let _ = reader.cancel();
+        // The answer is complete: release the connection if the server keeps it open. The
+        // promise rejects when the stream has already closed, which is fine.
+        let cancel = JsFuture::from(reader.cancel());
+        spawn_local(async move {
+            let _ = cancel.await;
+        });
     }
     outcome
 }
@@ -231,7 +240,7 @@ fn clear(timer: Option<&IntervalHandle>) {
 
 fn cut_error(cut: &Cell<Cut>, stalled: &RefCell<Option<ProviderError>>) -> Option<ProviderError> {
     match cut.get() {
-        Cut::None => None,
+        Cut::None | Cut::Ended => None,
         Cut::User => Some(ProviderError::Aborted),
         Cut::Idle => stalled.borrow_mut().take(),
     }

@@ -42,7 +42,7 @@ pub fn Composer(
                 <button type="button" class="button" data-testid="random-prompt"
                     disabled=move || !enabled.get()
                     on:click=move |_| on_random.run(())>
-                    "🎲 Random prompt"
+                    "Random prompt"
                 </button>
                 <button type="submit" class="button primary" data-testid="send-button"
                     disabled=move || !enabled.get() || text.get().trim().is_empty()>

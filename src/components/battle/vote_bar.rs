@@ -25,10 +25,10 @@ pub fn VoteBar(
         };
     view! {
         <div class="vote-bar" role="group" aria-label="Your vote">
-            {button(Winner::ModelA, "vote-a", "👈 A is better", "1")}
-            {button(Winner::Tie, "vote-tie", "🤝 Tie", "3")}
-            {button(Winner::TieBothBad, "vote-bothbad", "👎 Both are bad", "4")}
-            {button(Winner::ModelB, "vote-b", "B is better 👉", "2")}
+            {button(Winner::ModelA, "vote-a", "← A is better", "1")}
+            {button(Winner::Tie, "vote-tie", "Tie", "3")}
+            {button(Winner::TieBothBad, "vote-bothbad", "Both are bad", "4")}
+            {button(Winner::ModelB, "vote-b", "B is better →", "2")}
         </div>
     }
 }
