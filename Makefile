@@ -49,6 +49,7 @@ test-web:
 
 e2e:
 	@echo "[test] Playwright specs against the release build"
+	@cargo build -q -p arena-testserver --locked
 	@node --test --test-concurrency=1 tests/e2e/specs/
 
 size:

@@ -88,12 +88,13 @@ setup_tools() {
 }
 
 setup_npm() {
-  if [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ]; then
+  if [ -f node_modules/.arena-installed ] && [ node_modules/.arena-installed -nt package-lock.json ]; then
     say "ok: npm packages"; return
   fi
   command -v npm >/dev/null || { say "please install Node.js 20+ and npm"; exit 1; }
   say "installing npm packages from package-lock.json"
   npm ci --no-audit --no-fund --loglevel=error
+  touch node_modules/.arena-installed
 }
 
 setup_browsers() {

@@ -1,4 +1,4 @@
-use arena_core::battle::{AnswerState, Battle, Side};
+use arena_core::battle::{Answer, AnswerState, Battle, Side};
 use leptos::prelude::*;
 
 /// One side of the battle: its label (never the name before the vote), every turn's prompt
@@ -83,31 +83,41 @@ pub fn AnswerPanel(
                 </Show>
             </header>
             <div class="answer-body" data-testid=testid>
-                <For each=move || turns().into_iter().enumerate() key=|(i, (_, a))| (*i, a.text.len(), format!("{:?}", a.state)) let:item>
-                    {
-                        let (i, (prompt, answer)) = item;
-                        let html = arena_core::markdown::render(&answer.text);
-                        let failed = match &answer.state {
-                            AnswerState::Failed { message } => Some(message.clone()),
-                            _ => None,
-                        };
-                        view! {
-                            <div class="turn">
-                                <Show when=move || { i > 0 }>
-                                    <p class="turn-prompt">{prompt.clone()}</p>
-                                </Show>
-                                <div class="markdown" inner_html=html></div>
-                                {failed.map(|m| view! {
-                                    <div class="notice notice-error answer-error" role="alert" data-testid="answer-error">{m}</div>
-                                })}
-                            </div>
-                        }
-                    }
+                <For
+                    each=move || turns().into_iter().enumerate()
+                    key=|(i, (_, a))| (*i, a.text.len(), format!("{:?}", a.state))
+                    let:item
+                >
+                    <TurnView index=item.0 prompt=item.1.0 answer=item.1.1 />
                 </For>
                 <Show when=move || battle.with(|b| b.as_ref().is_none_or(|b| b.turns.is_empty()))>
                     <p class="placeholder">"The answer will appear here."</p>
                 </Show>
             </div>
         </section>
+    }
+}
+
+/// One turn of one side: the follow-up prompt (after the first turn), the answer as
+/// sanitised Markdown, and the failure, if any.
+#[component]
+fn TurnView(index: usize, prompt: String, answer: Answer) -> impl IntoView {
+    let html = arena_core::markdown::render(&answer.text);
+    let failed = match answer.state {
+        AnswerState::Failed { message } => Some(message),
+        _ => None,
+    };
+    view! {
+        <div class="turn">
+            {(index > 0).then(|| view! { <p class="turn-prompt">{prompt}</p> })}
+            <div class="markdown" inner_html=html></div>
+            {failed.map(|m| {
+                view! {
+                    <div class="notice notice-error answer-error" role="alert" data-testid="answer-error">
+                        {m}
+                    </div>
+                }
+            })}
+        </div>
     }
 }
