@@ -4,7 +4,7 @@
 use std::rc::Rc;
 
 use arena_core::ArenaConfig;
-use arena_core::battle::pairing::{Candidate, Pairing, pick_pair};
+use arena_core::battle::pairing::{Candidate, Pairing, known_rating, pick_pair};
 use arena_core::battle::{Battle, Fighter, Mode, Side};
 use arena_core::config::Contestant;
 use arena_core::store::Store;
@@ -350,7 +350,7 @@ async fn pick<'c>(
             rating: ratings
                 .iter()
                 .find(|r| r.model == c.id)
-                .map(|r| (r.rating, (r.ci_upper - r.ci_lower) / 2.0)),
+                .and_then(known_rating),
         })
         .collect();
     let mut rng = rand_chacha::ChaCha8Rng::from_seed(crate::browser::random::seed());

@@ -72,6 +72,13 @@ pub fn pick_pair<R: Rng + ?Sized>(
     Some(if rng.random_bool(0.5) { (i, j) } else { (j, i) })
 }
 
+/// The rating a leaderboard row lends to pairing: `None` (the prior) until the model has both
+/// won and lost, because a fit over an unbroken run of wins or losses drifts without bound and
+/// its sandwich interval collapses, which would make a barely-seen model look certain.
+pub fn known_rating(row: &crate::ratings::LeaderboardRow) -> Option<(f64, f64)> {
+    (row.wins > 0 && row.losses > 0).then(|| (row.rating, (row.ci_upper - row.ci_lower) / 2.0))
+}
+
 /// The efficient-pairing score of a pair (see the module docs).
 pub fn pair_score(a: &Candidate, b: &Candidate) -> f64 {
     let sigma = |c: &Candidate| c.rating.map_or(PRIOR_SIGMA, |(_, hw)| hw / 1.96 / SCALE);
@@ -171,6 +178,26 @@ mod tests {
             .count();
         // Uniform pairing would include it in half of the battles (3 of 6 pairs).
         assert!(newcomer as f64 / f64::from(n) > 0.9, "{newcomer}");
+    }
+
+    #[test]
+    fn an_unbeaten_model_counts_as_unrated() {
+        let row = |wins, losses| crate::ratings::LeaderboardRow {
+            rank_ub: 1,
+            model: "m".into(),
+            rating: 1300.0,
+            ci_lower: 1299.0,
+            ci_upper: 1301.0,
+            online_elo: 1010.0,
+            battles: wins + losses,
+            wins,
+            losses,
+            ties: 0,
+            win_rate: None,
+        };
+        assert_eq!(known_rating(&row(5, 0)), None);
+        assert_eq!(known_rating(&row(0, 5)), None);
+        assert_eq!(known_rating(&row(5, 2)), Some((1300.0, 1.0)));
     }
 
     #[test]
