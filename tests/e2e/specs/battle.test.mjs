@@ -159,3 +159,60 @@ test('a provider failing mid-answer shows the error and records no vote', async 
   await context.close();
   await site.close();
 });
+
+test('a battle in progress survives a reload and can still be judged', async () => {
+  const site = await serveWith(twoContestants('tokens-80+slow-25', 'tokens-80+slow-25'));
+  const { page, errors, context } = await newPage(browser);
+  const shell = new Shell(page, site.url);
+  const arena = new ArenaPage(page);
+  await shell.open('#/');
+  await arena.ready();
+  await arena.send('A long story, please');
+  await page.waitForFunction(
+    () => [...document.querySelectorAll('[data-testid^="response-"] .markdown')].every((m) => m.textContent.length > 20),
+    null,
+    { timeout: 20_000 },
+  );
+  await page.waitForTimeout(600); // the battle is written at most every 250 ms
+  const before = [await arena.text('a'), await arena.text('b')];
+  await page.reload();
+  await arena.ready();
+  await page.waitForFunction(() => document.querySelector('[data-testid="response-a"] .markdown')?.textContent.length > 0);
+  const after = [await arena.text('a'), await arena.text('b')];
+  for (const i of [0, 1]) {
+    assert.ok(after[i].length > 0, 'restored text');
+    assert.ok(before[i].startsWith(after[i]) || after[i].startsWith(before[i]), 'same answer');
+  }
+  assert.equal(await arena.modelName('a').count(), 0, 'still anonymous after the reload');
+  assert.ok(!(await page.content()).includes('Alpha Seven'));
+  await arena.waitForJudging(5_000);
+  await arena.vote('tie').click();
+  await arena.modelName('b').waitFor();
+  assert.deepEqual(errors, []);
+  await context.close();
+  await site.close();
+});
+
+test('a battle whose answer names a contestant is flagged in the export', async () => {
+  const site = await serveWith(twoContestants('echo', 'echo'));
+  const { page, context } = await newPage(browser, { acceptDownloads: true });
+  const shell = new Shell(page, site.url);
+  const arena = new ArenaPage(page);
+  await shell.open('#/');
+  await arena.ready();
+  await arena.send('Repeat after me: I am Beta Nine.');
+  await arena.waitForJudging();
+  await arena.vote('b').click();
+  await arena.modelName('a').waitFor();
+  await shell.open('#/data');
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByTestId('export-button').click(),
+  ]);
+  const votes = readFileSync(await download.path(), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const flagged = votes.find((v) => v.conversation_a[0].content.startsWith('Repeat after me'));
+  assert.ok(flagged, 'the vote is exported');
+  assert.deepEqual(flagged.flags, ['identity_leak']);
+  await context.close();
+  await site.close();
+});
