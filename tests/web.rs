@@ -190,3 +190,21 @@ fn hash_routes_map_to_pages() {
         assert_eq!(Page::from_hash(p.href()), p);
     }
 }
+
+#[wasm_bindgen_test]
+async fn prompt_sets_are_stored_replaced_and_deleted() {
+    use arena_core::config::PromptSet;
+    let store = IdbStore::open(&unique("prompts")).await.unwrap();
+    let mut set = PromptSet {
+        id: "mine".into(),
+        name: "Mine".into(),
+        category: Some("math".into()),
+        prompts: vec!["1+1?".into()],
+    };
+    store.put_prompt_set(&set).await.unwrap();
+    set.prompts.push("2+2?".into());
+    store.put_prompt_set(&set).await.unwrap();
+    assert_eq!(store.prompt_sets().await.unwrap(), vec![set]);
+    store.delete_prompt_set("mine").await.unwrap();
+    assert!(store.prompt_sets().await.unwrap().is_empty());
+}

@@ -10,7 +10,7 @@ use leptos::task::spawn_local;
 use rand::SeedableRng;
 use wasm_bindgen::JsCast;
 
-use crate::components::battle::{AnswerPanel, Composer, VoteBar};
+use crate::components::battle::{AnswerPanel, Composer, PromptLibrary, VoteBar};
 use crate::components::notice::{ErrorNotice, Loading};
 use crate::state::battle::BattleCtl;
 use crate::state::{use_config, use_store, use_votes_changed};
@@ -127,6 +127,10 @@ fn BattleView(config: Rc<ArenaConfig>, store: Rc<IdbStore>, mode: Mode) -> impl 
             prompt.set(p);
             prompt_category.set(c);
         }
+    });
+    let pick_prompt = Callback::new(move |(p, c): (String, Option<String>)| {
+        prompt.set(p);
+        prompt_category.set(c);
     });
     let vote = {
         Callback::new(move |winner: Winner| {
@@ -266,5 +270,6 @@ fn BattleView(config: Rc<ArenaConfig>, store: Rc<IdbStore>, mode: Mode) -> impl 
             </p>
         </div>
         <Composer text=prompt enabled=can_send placeholder=placeholder on_send=send on_random=random />
+        <PromptLibrary store=store.clone() configured=config.prompt_sets.clone() on_pick=pick_prompt />
     }
 }

@@ -5,6 +5,7 @@
 //! database at any older version is brought forward without touching its data.
 
 use arena_core::VoteRecord;
+use arena_core::config::PromptSet;
 use arena_core::store::{
     Conversation, DB_VERSION, Store, StoreError, Written, stores, stores_to_create,
 };
@@ -125,8 +126,9 @@ struct StoredVote {
     json: String,
 }
 
+/// A record keyed by its id, stored as JSON text (conversations, prompt sets).
 #[derive(Serialize, Deserialize)]
-struct StoredConversation {
+struct StoredById {
     id: String,
     json: String,
 }
@@ -171,7 +173,7 @@ impl Store for IdbStore {
             let json = serde_json::to_string(&c).map_err(|e| StoreError::Other(e.to_string()))?;
             tx.object_store(stores::CONVERSATIONS)
                 .map_err(error)?
-                .put(StoredConversation { id: c.id, json })
+                .put(StoredById { id: c.id, json })
                 .serde()
                 .map_err(error)?
                 .await
@@ -228,7 +230,7 @@ impl Store for IdbStore {
             .map_err(error)?;
         tx.object_store(stores::CONVERSATIONS)
             .map_err(error)?
-            .put(StoredConversation {
+            .put(StoredById {
                 id: conversation.id.clone(),
                 json,
             })
@@ -246,10 +248,67 @@ impl Store for IdbStore {
             .build()
             .map_err(error)?;
         let os = tx.object_store(stores::CONVERSATIONS).map_err(error)?;
-        let c: Option<StoredConversation> =
-            os.get(id).serde().map_err(error)?.await.map_err(error)?;
+        let c: Option<StoredById> = os.get(id).serde().map_err(error)?.await.map_err(error)?;
         c.map(|c| serde_json::from_str(&c.json).map_err(|e| StoreError::Corrupt(e.to_string())))
             .transpose()
+    }
+
+    async fn put_prompt_set(&self, set: &PromptSet) -> Result<(), StoreError> {
+        let json = serde_json::to_string(set).map_err(|e| StoreError::Other(e.to_string()))?;
+        let tx = self
+            .db
+            .transaction(stores::PROMPTS)
+            .with_mode(TransactionMode::Readwrite)
+            .build()
+            .map_err(error)?;
+        tx.object_store(stores::PROMPTS)
+            .map_err(error)?
+            .put(StoredById {
+                id: set.id.clone(),
+                json,
+            })
+            .serde()
+            .map_err(error)?
+            .await
+            .map_err(error)?;
+        tx.commit().await.map_err(error)
+    }
+
+    async fn prompt_sets(&self) -> Result<Vec<PromptSet>, StoreError> {
+        let tx = self
+            .db
+            .transaction(stores::PROMPTS)
+            .build()
+            .map_err(error)?;
+        let os = tx.object_store(stores::PROMPTS).map_err(error)?;
+        let all: Vec<StoredById> = os
+            .get_all()
+            .serde()
+            .map_err(error)?
+            .await
+            .map_err(error)?
+            .collect::<Result<_, _>>()
+            .map_err(error)?;
+        all.iter()
+            .map(|s| serde_json::from_str(&s.json).map_err(|e| StoreError::Corrupt(e.to_string())))
+            .collect()
+    }
+
+    async fn delete_prompt_set(&self, id: &str) -> Result<(), StoreError> {
+        let tx = self
+            .db
+            .transaction(stores::PROMPTS)
+            .with_mode(TransactionMode::Readwrite)
+            .build()
+            .map_err(error)?;
+        tx.object_store(stores::PROMPTS)
+            .map_err(error)?
+            .delete(id)
+            .primitive()
+            .map_err(error)?
+            .await
+            .map_err(error)?;
+        tx.commit().await.map_err(error)
     }
 
     async fn put_setting(&self, key: &str, value: &serde_json::Value) -> Result<(), StoreError> {

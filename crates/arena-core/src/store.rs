@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::config::PromptSet;
 use crate::record::{Message, VoteRecord};
 
 /// Current schema version of the browser database. Each version's migration is listed in
@@ -111,6 +112,12 @@ pub trait Store {
     async fn put_conversation(&self, conversation: &Conversation) -> Result<(), StoreError>;
     async fn conversation(&self, id: &str) -> Result<Option<Conversation>, StoreError>;
 
+    /// Writes (or replaces) a user prompt set.
+    async fn put_prompt_set(&self, set: &PromptSet) -> Result<(), StoreError>;
+    /// The user's prompt sets, by id.
+    async fn prompt_sets(&self) -> Result<Vec<PromptSet>, StoreError>;
+    async fn delete_prompt_set(&self, id: &str) -> Result<(), StoreError>;
+
     async fn put_setting(&self, key: &str, value: &serde_json::Value) -> Result<(), StoreError>;
     async fn setting(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError>;
 
@@ -130,6 +137,7 @@ struct Inner {
     votes: BTreeMap<String, (u64, VoteRecord)>,
     next_seq: u64,
     conversations: BTreeMap<String, Conversation>,
+    prompt_sets: BTreeMap<String, PromptSet>,
     settings: BTreeMap<String, serde_json::Value>,
     secrets: BTreeMap<String, String>,
 }
@@ -186,6 +194,23 @@ impl Store for MemoryStore {
 
     async fn conversation(&self, id: &str) -> Result<Option<Conversation>, StoreError> {
         Ok(self.inner.borrow().conversations.get(id).cloned())
+    }
+
+    async fn put_prompt_set(&self, set: &PromptSet) -> Result<(), StoreError> {
+        self.inner
+            .borrow_mut()
+            .prompt_sets
+            .insert(set.id.clone(), set.clone());
+        Ok(())
+    }
+
+    async fn prompt_sets(&self) -> Result<Vec<PromptSet>, StoreError> {
+        Ok(self.inner.borrow().prompt_sets.values().cloned().collect())
+    }
+
+    async fn delete_prompt_set(&self, id: &str) -> Result<(), StoreError> {
+        self.inner.borrow_mut().prompt_sets.remove(id);
+        Ok(())
     }
 
     async fn put_setting(&self, key: &str, value: &serde_json::Value) -> Result<(), StoreError> {

@@ -2,8 +2,10 @@
 
 mod answer;
 mod composer;
+mod prompt_library;
 mod vote_bar;
 
 pub use answer::AnswerPanel;
 pub use composer::Composer;
+pub use prompt_library::PromptLibrary;
 pub use vote_bar::VoteBar;
