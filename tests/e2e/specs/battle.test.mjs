@@ -204,6 +204,12 @@ test('a battle whose answer names a contestant is flagged in the export', async 
   await arena.waitForJudging();
   await arena.vote('b').click();
   await arena.modelName('a').waitFor();
+  // Narrow screen, dark theme: the answers stack and stay readable.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  const [a, b] = [await arena.response('a').boundingBox(), await arena.response('b').boundingBox()];
+  assert.ok(b.y >= a.y + a.height - 1, 'answers are stacked on a narrow screen');
+  await page.screenshot({ path: `${SHOTS}/battle-narrow-dark.png`, fullPage: true });
   await shell.open('#/data');
   const [download] = await Promise.all([
     page.waitForEvent('download'),
