@@ -58,6 +58,12 @@ impl BattleCtl {
         ctl
     }
 
+    /// False once the page that owns this battle is gone; async continuations check it
+    /// before touching signals, so a late stream update after leaving the page is dropped.
+    fn alive(self) -> bool {
+        !self.battle.is_disposed()
+    }
+
     fn abort_all(self) {
         if let Some(running) = self.running.try_update_value(std::mem::take) {
             for (_, r) in running {
@@ -80,6 +86,7 @@ impl BattleCtl {
         };
         if let Ok(Some(conv)) = store.conversation(&current.id).await
             && !conv.voted
+            && self.alive()
         {
             let mode = if current.named {
                 Mode::Named
@@ -105,7 +112,11 @@ impl BattleCtl {
     ) {
         self.error.set(None);
         if self.battle.with_untracked(Option::is_none) {
-            match self.new_battle(&config, &store, chosen).await {
+            let battle = self.new_battle(&config, &store, chosen).await;
+            if !self.alive() {
+                return;
+            }
+            match battle {
                 Ok(b) => self.battle.set(Some(b)),
                 Err(e) => {
                     self.error.set(Some(e));
@@ -177,6 +188,9 @@ impl BattleCtl {
                 Some(name) => store.secret(name).await.ok().flatten(),
                 None => None,
             };
+            if !self.alive() {
+                return;
+            }
             let messages = battle.messages_for(side);
             let store = store.clone();
             let on_update: Rc<dyn Fn(AnswerUpdate)> = Rc::new(move |u| self.apply(side, u, &store));
@@ -187,6 +201,9 @@ impl BattleCtl {
     }
 
     fn apply(self, side: Side, update: AnswerUpdate, store: &Rc<IdbStore>) {
+        if !self.alive() {
+            return;
+        }
         let ended = matches!(update, AnswerUpdate::Done(_) | AnswerUpdate::Failed(_));
         self.battle.update(|b| {
             let Some(b) = b else { return };
@@ -198,24 +215,38 @@ impl BattleCtl {
             }
         });
         if ended {
-            self.running.update_value(|r| r.retain(|(s, _)| *s != side));
+            // A finished request has nothing to abort: detach it rather than drop it.
+            let finished = self.running.try_update_value(|r| {
+                let (done, keep): (Vec<_>, Vec<_>) =
+                    std::mem::take(r).into_iter().partition(|(s, _)| *s == side);
+                *r = keep;
+                done
+            });
+            for (_, r) in finished.unwrap_or_default() {
+                r.detach();
+            }
         }
         self.persist(store.clone());
     }
 
     /// Writes the battle so a reload restores it; at most one write is queued at a time.
     fn persist(self, store: Rc<IdbStore>) {
-        if self.persist_pending.get_value() {
+        if !self.alive() || self.persist_pending.get_value() {
             return;
         }
         self.persist_pending.set_value(true);
         set_timeout(
             move || {
+                if !self.alive() {
+                    return;
+                }
                 self.persist_pending.set_value(false);
                 if let Some(b) = self.battle.get_untracked() {
                     spawn_local(async move {
                         let conv = b.to_conversation(js_sys::Date::now());
-                        if let Err(e) = store.put_conversation(&conv).await {
+                        if let Err(e) = store.put_conversation(&conv).await
+                            && self.alive()
+                        {
                             self.error.set(Some(e.to_string()));
                         }
                     });
@@ -276,12 +307,18 @@ impl BattleCtl {
         self.saving.set(true);
         let conv = battle.to_conversation(js_sys::Date::now());
         let written = store.record_vote(&record, Some(&conv)).await;
+        if !self.alive() {
+            // The page is gone; the vote (if written) is stored all the same.
+            return written.ok().map(|_| record);
+        }
         self.saving.set(false);
         match written {
             Ok(_) => {
                 let _ = store.put_setting(CURRENT, &serde_json::Value::Null).await;
-                self.error.set(None);
-                self.battle.set(Some(battle));
+                if self.alive() {
+                    self.error.set(None);
+                    self.battle.set(Some(battle));
+                }
                 Some(record)
             }
             Err(e) => {

@@ -101,7 +101,7 @@ pub fn AnswerPanel(
 /// One turn of one side: the follow-up prompt (after the first turn), the answer as
 /// sanitised Markdown, and the failure, if any.
 #[component]
-fn TurnView(index: usize, prompt: String, answer: Answer) -> impl IntoView {
+pub(super) fn TurnView(index: usize, prompt: String, answer: Answer) -> impl IntoView {
     let html = arena_core::markdown::render(&answer.text);
     let failed = match answer.state {
         AnswerState::Failed { message } => Some(message),

@@ -2,10 +2,12 @@
 
 mod answer;
 mod composer;
+mod direct_chat;
 mod prompt_library;
 mod vote_bar;
 
 pub use answer::AnswerPanel;
 pub use composer::Composer;
+pub use direct_chat::DirectChat;
 pub use prompt_library::PromptLibrary;
 pub use vote_bar::VoteBar;

@@ -16,8 +16,6 @@ use crate::store::IdbStore;
 /// The set the judge's own prompts go into.
 const MINE: &str = "my-prompts";
 
-// Markup and its event handlers; the work is in `import_sets` and `with_prompt` below.
-#[allow(clippy::too_many_lines)]
 #[component]
 pub fn PromptLibrary(
     store: Rc<IdbStore>,

@@ -5,6 +5,7 @@
 //! what may happen when — no vote while an answer is streaming or after a failure, no second
 //! vote, names only after the vote — lives here, with native tests.
 
+pub mod chat;
 pub mod pairing;
 
 use serde::{Deserialize, Serialize};
