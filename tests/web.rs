@@ -190,3 +190,54 @@ fn hash_routes_map_to_pages() {
         assert_eq!(Page::from_hash(p.href()), p);
     }
 }
+
+#[wasm_bindgen_test]
+async fn a_bulk_import_writes_new_votes_once_and_ids_records_that_have_none() {
+    use arena_core::formats::pool::with_id;
+    use arena_core::store::ImportReport;
+    let store = IdbStore::open(&unique("import")).await.unwrap();
+    store
+        .record_vote(&vote("kept", 1.0, Winner::ModelA), None)
+        .await
+        .unwrap();
+    let mut fastchat = vote("", 3.0, Winner::ModelB);
+    fastchat.question_id = "fc-1".into();
+    let batch: Vec<VoteRecord> = vec![
+        // Already stored, with another verdict: left as it was.
+        vote("kept", 1.0, Winner::Tie),
+        vote("new-1", 2.0, Winner::Tie),
+        vote("new-1", 2.0, Winner::Tie),
+        fastchat.clone(),
+    ];
+    let report = store.import_votes(&batch).await.unwrap();
+    assert_eq!(
+        report,
+        ImportReport {
+            added: 2,
+            duplicates: 2
+        }
+    );
+    let all = store.votes().await.unwrap();
+    let ids: Vec<&str> = all.iter().map(|v| v.id.as_str()).collect();
+    let derived = with_id(fastchat.clone());
+    assert_eq!(ids, ["kept", "new-1", derived.id.as_str()]);
+    assert_eq!(all[0].winner, Winner::ModelA, "a stored vote is never rewritten");
+    assert_eq!(all[2], derived, "stored exactly, under its content id");
+    // The same file again adds nothing.
+    let again = store.import_votes(&batch).await.unwrap();
+    assert_eq!(
+        again,
+        ImportReport {
+            added: 0,
+            duplicates: 4
+        }
+    );
+    assert_eq!(store.vote_count().await.unwrap(), 3);
+    // A large batch goes through in one transaction.
+    let many: Vec<VoteRecord> = (0..2_000)
+        .map(|i| vote(&format!("bulk-{i}"), 10.0 + f64::from(i), Winner::ModelA))
+        .collect();
+    let r = store.import_votes(&many).await.unwrap();
+    assert_eq!(r.added, 2_000);
+    assert_eq!(store.vote_count().await.unwrap(), 2_003);
+}
