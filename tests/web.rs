@@ -221,7 +221,11 @@ async fn a_bulk_import_writes_new_votes_once_and_ids_records_that_have_none() {
     let ids: Vec<&str> = all.iter().map(|v| v.id.as_str()).collect();
     let derived = with_id(fastchat.clone());
     assert_eq!(ids, ["kept", "new-1", derived.id.as_str()]);
-    assert_eq!(all[0].winner, Winner::ModelA, "a stored vote is never rewritten");
+    assert_eq!(
+        all[0].winner,
+        Winner::ModelA,
+        "a stored vote is never rewritten"
+    );
     assert_eq!(all[2], derived, "stored exactly, under its content id");
     // The same file again adds nothing.
     let again = store.import_votes(&batch).await.unwrap();

@@ -10,10 +10,10 @@
 
 use std::time::Instant;
 
+use arena_core::VoteRecord;
 use arena_core::ratings::{
     BtSolver, Cells, CiMethod, LeaderboardOptions, compute_leaderboard, fit_bt, index_battles,
 };
-use arena_core::VoteRecord;
 
 fn synthetic(n_battles: usize, n_models: usize, seed: u64) -> Vec<VoteRecord> {
     arena_core::ratings::synthetic::synthetic_battles(n_battles, n_models, seed)

@@ -342,14 +342,31 @@ mod tests {
             s.record_vote(&vote("1", 1.0), None).await.unwrap();
             let mut fastchat = vote("", 2.0);
             fastchat.question_id = "q".into();
-            let batch = [vote("1", 1.0), vote("2", 3.0), vote("2", 3.0), fastchat.clone()];
+            let batch = [
+                vote("1", 1.0),
+                vote("2", 3.0),
+                vote("2", 3.0),
+                fastchat.clone(),
+            ];
             let r = s.import_votes(&batch).await.unwrap();
-            assert_eq!(r, ImportReport { added: 2, duplicates: 2 });
+            assert_eq!(
+                r,
+                ImportReport {
+                    added: 2,
+                    duplicates: 2
+                }
+            );
             assert_eq!(s.vote_count().await.unwrap(), 3);
             // The id-less record was stored under its content id; importing it again adds
             // nothing.
             let again = s.import_votes(&[fastchat.clone()]).await.unwrap();
-            assert_eq!(again, ImportReport { added: 0, duplicates: 1 });
+            assert_eq!(
+                again,
+                ImportReport {
+                    added: 0,
+                    duplicates: 1
+                }
+            );
             let stored = s.votes().await.unwrap();
             assert!(stored.iter().all(|v| !v.id.is_empty()));
             assert!(s.vote(&with_id(fastchat).id).await.unwrap().is_some());

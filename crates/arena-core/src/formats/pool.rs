@@ -126,7 +126,11 @@ mod tests {
     fn records_without_an_id_get_the_same_id_each_time() {
         let a = with_id(rec("", "x"));
         assert_eq!(a.id, with_id(rec("", "x")).id);
-        assert_ne!(a.id, with_id(rec("", "z")).id, "another judge, another vote");
+        assert_ne!(
+            a.id,
+            with_id(rec("", "z")).id,
+            "another judge, another vote"
+        );
         assert_eq!(with_id(rec("7", "x")).id, "7", "an id is kept");
         // A FastChat row and its imported copy (now with an id) pool as one vote.
         let mut p = Pool::new();
