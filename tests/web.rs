@@ -245,3 +245,28 @@ async fn a_bulk_import_writes_new_votes_once_and_ids_records_that_have_none() {
     assert_eq!(r.added, 2_000);
     assert_eq!(store.vote_count().await.unwrap(), 2_003);
 }
+
+#[wasm_bindgen_test]
+fn plot_ticks_are_round_and_cover_the_data() {
+    use arena_app::components::leaderboard::chart::{Scale, shade, ticks};
+    let (t, lo, hi) = ticks(873.2, 1161.9, 6);
+    assert_eq!(
+        t,
+        [850.0, 900.0, 950.0, 1000.0, 1050.0, 1100.0, 1150.0, 1200.0]
+    );
+    assert!((lo - 850.0).abs() < 1e-9 && (hi - 1200.0).abs() < 1e-9);
+    // A single value still gets an axis.
+    let (t, lo, hi) = ticks(1000.0, 1000.0, 4);
+    assert!(lo < 1000.0 && hi > 1000.0 && t.len() >= 2);
+    let s = Scale {
+        d0: lo,
+        d1: hi,
+        r0: 0.0,
+        r1: 100.0,
+    };
+    assert!((s.at(lo) - 0.0).abs() < 1e-9 && (s.at(hi) - 100.0).abs() < 1e-9);
+    // Cells near the centre are faint, the ends strong but never opaque.
+    assert!(shade(0.5, 0.5, 0.5) < shade(0.9, 0.5, 0.5));
+    assert!((shade(0.1, 0.5, 0.5) - shade(0.9, 0.5, 0.5)).abs() < 1e-12);
+    assert!(shade(1.0, 0.5, 0.5) < 0.7);
+}

@@ -40,6 +40,8 @@ struct Timing {
     compute_ms: f64,
 }
 
+// One view tree with its handlers, read top to bottom.
+#[allow(clippy::too_many_lines)]
 #[component]
 pub fn LeaderboardPage() -> impl IntoView {
     let store = use_store();

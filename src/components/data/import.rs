@@ -50,6 +50,8 @@ fn summary(name: &str, done: &Imported) -> String {
     s
 }
 
+// One view tree with its handlers, read top to bottom.
+#[allow(clippy::too_many_lines)]
 #[component]
 pub fn ImportForm() -> impl IntoView {
     let changed = use_votes_changed();

@@ -71,6 +71,8 @@ fn cell(kind: HeatmapKind, v: f64, max: f64) -> (&'static str, f64, String) {
     }
 }
 
+// One view tree with its handlers, read top to bottom.
+#[allow(clippy::too_many_lines)]
 #[component]
 pub fn Heatmap(matrix: Matrix, kind: HeatmapKind, names: Names) -> impl IntoView {
     let n_all = matrix.models.len();

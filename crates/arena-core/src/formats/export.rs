@@ -240,31 +240,28 @@ mod tests {
             let mut out = Vec::new();
             let n = export_records(format, &records, &mut out).unwrap();
             let text = String::from_utf8(out).unwrap();
-            match format {
-                ExportFormat::Dpo => {
-                    assert_eq!((n.written, n.skipped), (2, 1));
-                    let pairs: Vec<PreferencePair> = text
-                        .lines()
-                        .map(|l| serde_json::from_str(l).unwrap())
-                        .collect();
-                    assert_eq!(pairs[1].chosen, "B");
-                }
-                _ => {
-                    assert_eq!(n.written, 3, "{format:?}");
-                    let back = crate::formats::read_all(&text).unwrap();
-                    let winners: Vec<Winner> = back.iter().map(|r| r.winner).collect();
-                    assert_eq!(
-                        winners,
-                        [Winner::ModelA, Winner::Tie, Winner::ModelB],
-                        "{format:?}"
-                    );
-                    if format == ExportFormat::Jsonl {
-                        assert_eq!(back, records);
-                    }
-                    if format == ExportFormat::Anonymised {
-                        assert!(!text.contains("alice"));
-                    }
-                }
+            if format == ExportFormat::Dpo {
+                assert_eq!((n.written, n.skipped), (2, 1));
+                let pairs: Vec<PreferencePair> = text
+                    .lines()
+                    .map(|l| serde_json::from_str(l).unwrap())
+                    .collect();
+                assert_eq!(pairs[1].chosen, "B");
+                continue;
+            }
+            assert_eq!(n.written, 3, "{format:?}");
+            let back = crate::formats::read_all(&text).unwrap();
+            let winners: Vec<Winner> = back.iter().map(|r| r.winner).collect();
+            assert_eq!(
+                winners,
+                [Winner::ModelA, Winner::Tie, Winner::ModelB],
+                "{format:?}"
+            );
+            if format == ExportFormat::Jsonl {
+                assert_eq!(back, records);
+            }
+            if format == ExportFormat::Anonymised {
+                assert!(!text.contains("alice"));
             }
         }
     }
