@@ -14,6 +14,7 @@ pub mod router;
 pub mod routes;
 pub mod state;
 pub mod store;
+pub mod worker;
 
 use leptos::prelude::*;
 

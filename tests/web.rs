@@ -208,3 +208,83 @@ async fn prompt_sets_are_stored_replaced_and_deleted() {
     store.delete_prompt_set("mine").await.unwrap();
     assert!(store.prompt_sets().await.unwrap().is_empty());
 }
+
+#[wasm_bindgen_test]
+async fn a_bulk_import_writes_new_votes_once_and_ids_records_that_have_none() {
+    use arena_core::formats::pool::with_id;
+    use arena_core::store::ImportReport;
+    let store = IdbStore::open(&unique("import")).await.unwrap();
+    store
+        .record_vote(&vote("kept", 1.0, Winner::ModelA), None)
+        .await
+        .unwrap();
+    let mut fastchat = vote("", 3.0, Winner::ModelB);
+    fastchat.question_id = "fc-1".into();
+    let batch: Vec<VoteRecord> = vec![
+        // Already stored, with another verdict: left as it was.
+        vote("kept", 1.0, Winner::Tie),
+        vote("new-1", 2.0, Winner::Tie),
+        vote("new-1", 2.0, Winner::Tie),
+        fastchat.clone(),
+    ];
+    let report = store.import_votes(&batch).await.unwrap();
+    assert_eq!(
+        report,
+        ImportReport {
+            added: 2,
+            duplicates: 2
+        }
+    );
+    let all = store.votes().await.unwrap();
+    let ids: Vec<&str> = all.iter().map(|v| v.id.as_str()).collect();
+    let derived = with_id(fastchat.clone());
+    assert_eq!(ids, ["kept", "new-1", derived.id.as_str()]);
+    assert_eq!(
+        all[0].winner,
+        Winner::ModelA,
+        "a stored vote is never rewritten"
+    );
+    assert_eq!(all[2], derived, "stored exactly, under its content id");
+    // The same file again adds nothing.
+    let again = store.import_votes(&batch).await.unwrap();
+    assert_eq!(
+        again,
+        ImportReport {
+            added: 0,
+            duplicates: 4
+        }
+    );
+    assert_eq!(store.vote_count().await.unwrap(), 3);
+    // A large batch goes through in one transaction.
+    let many: Vec<VoteRecord> = (0..2_000)
+        .map(|i| vote(&format!("bulk-{i}"), 10.0 + f64::from(i), Winner::ModelA))
+        .collect();
+    let r = store.import_votes(&many).await.unwrap();
+    assert_eq!(r.added, 2_000);
+    assert_eq!(store.vote_count().await.unwrap(), 2_003);
+}
+
+#[wasm_bindgen_test]
+fn plot_ticks_are_round_and_cover_the_data() {
+    use arena_app::components::leaderboard::chart::{Scale, shade, ticks};
+    let (t, lo, hi) = ticks(873.2, 1161.9, 6);
+    assert_eq!(
+        t,
+        [850.0, 900.0, 950.0, 1000.0, 1050.0, 1100.0, 1150.0, 1200.0]
+    );
+    assert!((lo - 850.0).abs() < 1e-9 && (hi - 1200.0).abs() < 1e-9);
+    // A single value still gets an axis.
+    let (t, lo, hi) = ticks(1000.0, 1000.0, 4);
+    assert!(lo < 1000.0 && hi > 1000.0 && t.len() >= 2);
+    let s = Scale {
+        d0: lo,
+        d1: hi,
+        r0: 0.0,
+        r1: 100.0,
+    };
+    assert!((s.at(lo) - 0.0).abs() < 1e-9 && (s.at(hi) - 100.0).abs() < 1e-9);
+    // Cells near the centre are faint, the ends strong but never opaque.
+    assert!(shade(0.5, 0.5, 0.5) < shade(0.9, 0.5, 0.5));
+    assert!((shade(0.1, 0.5, 0.5) - shade(0.9, 0.5, 0.5)).abs() < 1e-12);
+    assert!(shade(1.0, 0.5, 0.5) < 0.7);
+}

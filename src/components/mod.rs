@@ -1,5 +1,7 @@
 //! Components by feature area.
 
 pub mod battle;
+pub mod data;
 pub mod layout;
+pub mod leaderboard;
 pub mod notice;

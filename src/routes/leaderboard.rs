@@ -1,14 +1,51 @@
-//! Ratings computed in the browser from the stored votes.
+//! Ratings computed in the browser from the stored votes, in the data worker.
+//!
+//! The page holds the filter signals and a [`WorkerClient`]; whenever the filters or the
+//! votes change (`VotesChanged`) it sends a new request, and shows only the answer to the
+//! newest one. Leaving the page terminates the worker, and with it any ranking in progress.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arena_core::Leaderboard;
+use arena_core::store::Store;
 use leptos::prelude::*;
 
-use crate::components::notice::{ErrorNotice, Loading};
-use crate::state::{use_store, use_votes_changed};
-use arena_core::store::Store;
+use crate::components::leaderboard::{
+    CiPlot, CyclesNote, FilterSummaryNote, Filters, Heatmap, HeatmapKind, LeaderboardFilters,
+    Names, RatingsTable, StyleCoefficients,
+};
+use crate::components::notice::{ErrorNotice, InfoNotice, Loading};
+use crate::state::{use_config, use_store, use_votes_changed};
+use crate::store::idb::DB_NAME;
+use crate::worker::WorkerClient;
+use crate::worker::protocol::{Request, Response};
 
+/// What the page shows below the filters.
+#[derive(Debug, Clone, PartialEq)]
+enum Shown {
+    /// No answer yet.
+    Waiting,
+    /// No votes stored at all.
+    Empty,
+    /// Votes are stored, but none passed the filters (or the fit failed): the reason.
+    Nothing(String),
+    Ready(Arc<Leaderboard>),
+}
+
+/// How long the last ranking took, shown under the filters.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Timing {
+    load_ms: f64,
+    compute_ms: f64,
+}
+
+// One view tree with its handlers, read top to bottom.
+#[allow(clippy::too_many_lines)]
 #[component]
 pub fn LeaderboardPage() -> impl IntoView {
     let store = use_store();
+    let config = use_config();
     let changed = use_votes_changed();
     let count = LocalResource::new(move || {
         changed.0.track();
@@ -21,6 +58,178 @@ pub fn LeaderboardPage() -> impl IntoView {
             }
         }
     });
+
+    let filters = Filters::default();
+    let shown = RwSignal::new(Shown::Waiting);
+    let computing = RwSignal::new(true);
+    let generation = RwSignal::new(0u64);
+    let timing = RwSignal::new(None::<Timing>);
+    let failure = RwSignal::new(None::<String>);
+    let latest = StoredValue::new(0u64);
+
+    let client = WorkerClient::spawn(
+        move |response| {
+            let (id, next) = match response {
+                Response::Leaderboard {
+                    id,
+                    stored,
+                    result,
+                    load_ms,
+                    compute_ms,
+                } => {
+                    timing.set(Some(Timing {
+                        load_ms,
+                        compute_ms,
+                    }));
+                    let next = match result {
+                        _ if stored == 0 => Shown::Empty,
+                        Ok(lb) => Shown::Ready(Arc::from(lb)),
+                        Err(e) => Shown::Nothing(e),
+                    };
+                    (id, next)
+                }
+                Response::Failed { id, message } => (id, Shown::Nothing(message)),
+                _ => return,
+            };
+            if id == latest.get_value() {
+                shown.set(next);
+                computing.set(false);
+                generation.set(id);
+            }
+        },
+        move |message| {
+            computing.set(false);
+            failure.set(Some(message));
+        },
+    );
+    let client = match client {
+        Ok(c) => Some(c),
+        Err(e) => {
+            failure.set(Some(e));
+            None
+        }
+    };
+    let client = StoredValue::new_local(client);
+
+    Effect::new(move |_| {
+        let options = filters.options();
+        let votes_version = changed.0.get();
+        let id = latest.get_value() + 1;
+        latest.set_value(id);
+        computing.set(true);
+        client.with_value(|c| {
+            if let Some(c) = c {
+                c.send(
+                    &Request::Leaderboard {
+                        id,
+                        db: DB_NAME.to_string(),
+                        votes_version,
+                        options,
+                    },
+                    None,
+                );
+            }
+        });
+    });
+
+    let names = Signal::derive(move || {
+        let map: HashMap<String, String> = match config.get() {
+            Some(Ok(c)) => c
+                .contestants
+                .iter()
+                .map(|c| (c.id.clone(), c.name.clone()))
+                .collect(),
+            _ => HashMap::new(),
+        };
+        Names(Arc::new(map))
+    });
+    let categories = Signal::derive(move || match config.get() {
+        Some(Ok(c)) => c.categories.clone(),
+        _ => Vec::new(),
+    });
+
+    let body = move || {
+        let names = names.get();
+        match shown.get() {
+            Shown::Waiting => view! { <Loading what="the leaderboard" /> }.into_any(),
+            Shown::Empty => view! {
+                <InfoNotice>
+                    <span data-testid="leaderboard-empty">
+                        "No votes yet. Judge a few battles in the Arena, or import votes on the "
+                        <a href="#/data">"Data"</a>
+                        " page, and the ratings appear here."
+                    </span>
+                </InfoNotice>
+            }
+            .into_any(),
+            Shown::Nothing(reason) => view! {
+                <InfoNotice>
+                    <span data-testid="leaderboard-nothing">
+                        {format!("Nothing to rate with these filters: {reason}.")}
+                    </span>
+                </InfoNotice>
+            }
+            .into_any(),
+            Shown::Ready(lb) => {
+                let style = lb.style_coefficients.clone().map(|c| {
+                    view! {
+                        <section class="card">
+                            <h2>"Style coefficients"</h2>
+                            <p class="hint">
+                                "Effect of each style feature (per standard deviation) on the \
+                                 log-odds of winning; the ratings above are controlled for them."
+                            </p>
+                            <StyleCoefficients coefficients=c />
+                        </section>
+                    }
+                });
+                let converged = (!lb.converged).then(|| {
+                    view! {
+                        <p class="hint warn">
+                            "The fit did not converge (a model that never lost or never won?): \
+                             treat its rating as a bound."
+                        </p>
+                    }
+                });
+                view! {
+                    <section class="card">
+                        <h2>"Ratings"</h2>
+                        <FilterSummaryNote summary=lb.summary.clone() />
+                        {converged}
+                        <RatingsTable leaderboard=lb.clone() names=names.clone() />
+                    </section>
+                    <section class="card">
+                        <h2>"Confidence intervals"</h2>
+                        <CiPlot leaderboard=lb.clone() names=names.clone() />
+                    </section>
+                    {style}
+                    <section class="card">
+                        <h2>"Preference cycles"</h2>
+                        <CyclesNote cycles=lb.cycles.clone() names=names.clone() />
+                    </section>
+                    <div class="heatmaps">
+                        <section class="card">
+                            <h2>"Observed win fraction"</h2>
+                            <p class="hint">"Row model against column model, ties excluded."</p>
+                            <Heatmap matrix=lb.win_fraction.clone() kind=HeatmapKind::WinFraction names=names.clone() />
+                        </section>
+                        <section class="card">
+                            <h2>"Predicted win rate"</h2>
+                            <p class="hint">"From the ratings: P(row beats column)."</p>
+                            <Heatmap matrix=lb.predicted_win_rate.clone() kind=HeatmapKind::Predicted names=names.clone() />
+                        </section>
+                        <section class="card">
+                            <h2>"Battle counts"</h2>
+                            <p class="hint">"Battles between each pair, ties included."</p>
+                            <Heatmap matrix=lb.battle_counts.clone() kind=HeatmapKind::Counts names=names.clone() />
+                        </section>
+                    </div>
+                }
+                    .into_any()
+            }
+        }
+    };
+
     view! {
         <section class="hero">
             <h1>"Leaderboard"</h1>
@@ -46,5 +255,31 @@ pub fn LeaderboardPage() -> impl IntoView {
                     })
             }}
         </Suspense>
+        <LeaderboardFilters filters=filters config_categories=categories />
+        <p
+            class="status"
+            role="status"
+            data-testid="leaderboard-status"
+            aria-busy=move || computing.get().to_string()
+        >
+            {move || {
+                if computing.get() {
+                    "Computing…".to_string()
+                } else if let Some(t) = timing.get() {
+                    format!("Ranked in {:.0} ms (votes read in {:.0} ms).", t.compute_ms, t.load_ms)
+                } else {
+                    String::new()
+                }
+            }}
+        </p>
+        {move || failure.get().map(|e| view! { <ErrorNotice message=e /> })}
+        <div
+            class="leaderboard"
+            data-testid="leaderboard"
+            data-state=move || if computing.get() { "computing" } else { "ready" }
+            data-generation=move || generation.get().to_string()
+        >
+            {body}
+        </div>
     }
 }

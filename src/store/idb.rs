@@ -6,8 +6,11 @@
 
 use arena_core::VoteRecord;
 use arena_core::config::PromptSet;
+use std::collections::HashSet;
+
+use arena_core::formats::pool::with_id;
 use arena_core::store::{
-    Conversation, DB_VERSION, Store, StoreError, Written, stores, stores_to_create,
+    Conversation, DB_VERSION, ImportReport, Store, StoreError, Written, stores, stores_to_create,
 };
 use indexed_db_futures::database::Database;
 use indexed_db_futures::error::{DomException, Error as IdbError, OpenDbError};
@@ -181,6 +184,64 @@ impl Store for IdbStore {
         }
         tx.commit().await.map_err(error)?;
         Ok(Written::New)
+    }
+
+    async fn import_votes(&self, votes: &[VoteRecord]) -> Result<ImportReport, StoreError> {
+        let mut report = ImportReport::default();
+        let mut seen = HashSet::with_capacity(votes.len());
+        let mut fresh = Vec::with_capacity(votes.len());
+        for v in votes {
+            let v = with_id(v.clone());
+            if seen.insert(v.id.clone()) {
+                fresh.push(v);
+            } else {
+                report.duplicates += 1;
+            }
+        }
+        let tx = self
+            .db
+            .transaction(stores::VOTES)
+            .with_mode(TransactionMode::Readwrite)
+            .build()
+            .map_err(error)?;
+        let os = tx.object_store(stores::VOTES).map_err(error)?;
+        // Every lookup is issued before the first is awaited: one round trip, not one per vote.
+        let lookups = fresh
+            .iter()
+            .map(|v| {
+                os.get_key(v.id.as_str())
+                    .with_key_type::<String>()
+                    .primitive()
+                    .map_err(error)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut writes = Vec::with_capacity(fresh.len());
+        let mut new = Vec::with_capacity(fresh.len());
+        for (v, lookup) in fresh.into_iter().zip(lookups) {
+            if lookup.await.map_err(error)?.is_some() {
+                report.duplicates += 1;
+            } else {
+                new.push(v);
+            }
+        }
+        for v in &new {
+            let json = serde_json::to_string(v).map_err(|e| StoreError::Other(e.to_string()))?;
+            writes.push(
+                os.put(StoredVote {
+                    id: v.id.clone(),
+                    tstamp: v.tstamp,
+                    json,
+                })
+                .serde()
+                .map_err(error)?,
+            );
+        }
+        for w in writes {
+            w.await.map_err(error)?;
+        }
+        tx.commit().await.map_err(error)?;
+        report.added = new.len();
+        Ok(report)
     }
 
     async fn vote(&self, id: &str) -> Result<Option<VoteRecord>, StoreError> {

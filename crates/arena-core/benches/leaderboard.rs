@@ -10,46 +10,13 @@
 
 use std::time::Instant;
 
+use arena_core::VoteRecord;
 use arena_core::ratings::{
     BtSolver, Cells, CiMethod, LeaderboardOptions, compute_leaderboard, fit_bt, index_battles,
 };
-use arena_core::{VoteRecord, Winner};
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 
 fn synthetic(n_battles: usize, n_models: usize, seed: u64) -> Vec<VoteRecord> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let names: Vec<String> = (0..n_models).map(|i| format!("model-{i:03}")).collect();
-    let strength: Vec<f64> = (0..n_models)
-        .map(|i| 2.0 * (i as f64 / (n_models - 1) as f64) - 1.0)
-        .collect();
-    let template: VoteRecord =
-        serde_json::from_str(r#"{"model_a":"x","model_b":"y","winner":"tie"}"#).expect("record");
-    (0..n_battles)
-        .map(|t| {
-            let a = rng.random_range(0..n_models);
-            let mut b = rng.random_range(0..n_models - 1);
-            if b >= a {
-                b += 1;
-            }
-            let p = 1.0 / (1.0 + (strength[b] - strength[a]).exp());
-            let u: f64 = rng.random();
-            let winner = if u < 0.1 {
-                Winner::Tie
-            } else if rng.random::<f64>() < p {
-                Winner::ModelA
-            } else {
-                Winner::ModelB
-            };
-            VoteRecord {
-                model_a: names[a].clone(),
-                model_b: names[b].clone(),
-                winner,
-                tstamp: t as f64,
-                ..template.clone()
-            }
-        })
-        .collect()
+    arena_core::ratings::synthetic::synthetic_battles(n_battles, n_models, seed)
 }
 
 fn median(v: &mut [f64]) -> f64 {

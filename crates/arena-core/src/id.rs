@@ -11,9 +11,29 @@ pub fn uuid_v7(unix_ms: u64, random: [u8; 10]) -> String {
         .to_string()
 }
 
+/// Namespace of Arena's name-based ids (a fixed, random UUID).
+const CONTENT_NAMESPACE: uuid::Uuid =
+    uuid::Uuid::from_u128(0x5d6c_2f0e_8a41_4c3b_9e27_1b0f_6a4d_93c2);
+
+/// A name-based UUIDv5 of `key`: the same key always gives the same id. Used for imported
+/// records that carry no id (FastChat data), so importing the same file twice adds nothing.
+pub fn content_id(key: &str) -> String {
+    uuid::Uuid::new_v5(&CONTENT_NAMESPACE, key.as_bytes())
+        .hyphenated()
+        .to_string()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::uuid_v7;
+    use super::{content_id, uuid_v7};
+
+    #[test]
+    fn content_ids_are_version_5_and_depend_only_on_the_key() {
+        let a = content_id("q1\u{0}a\u{0}b");
+        assert_eq!(a, content_id("q1\u{0}a\u{0}b"));
+        assert_ne!(a, content_id("q1\u{0}a\u{0}c"));
+        assert_eq!(uuid::Uuid::parse_str(&a).unwrap().get_version_num(), 5);
+    }
 
     #[test]
     fn ids_are_version_7_and_sort_by_time() {

@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::config::PromptSet;
+use crate::formats::pool::with_id;
 use crate::record::{Message, VoteRecord};
 
 /// Current schema version of the browser database. Each version's migration is listed in
@@ -94,6 +95,23 @@ pub enum Written {
     Duplicate,
 }
 
+/// What a bulk import wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportReport {
+    /// Votes new to the store.
+    pub added: usize,
+    /// Votes whose id was already stored (or repeated within the batch); left as they were.
+    pub duplicates: usize,
+}
+
+impl ImportReport {
+    /// Adds another batch's counts.
+    pub fn add(&mut self, other: ImportReport) {
+        self.added += other.added;
+        self.duplicates += other.duplicates;
+    }
+}
+
 /// The app's storage. Futures are not `Send`: the browser is single-threaded.
 #[allow(async_fn_in_trait)]
 pub trait Store {
@@ -104,6 +122,12 @@ pub trait Store {
         vote: &VoteRecord,
         conversation: Option<&Conversation>,
     ) -> Result<Written, StoreError>;
+    /// Writes a batch of imported votes in one transaction: all of the batch or none of it.
+    /// A record without an id gets the name-based id of its content
+    /// ([`crate::formats::pool::with_id`]), so importing the same file twice adds nothing; an
+    /// id already stored (or seen earlier in the batch) is counted as a duplicate and left as
+    /// it is.
+    async fn import_votes(&self, votes: &[VoteRecord]) -> Result<ImportReport, StoreError>;
     async fn vote(&self, id: &str) -> Result<Option<VoteRecord>, StoreError>;
     /// All votes, oldest first.
     async fn votes(&self) -> Result<Vec<VoteRecord>, StoreError>;
@@ -167,6 +191,23 @@ impl Store for MemoryStore {
             inner.conversations.insert(c.id.clone(), c);
         }
         Ok(Written::New)
+    }
+
+    async fn import_votes(&self, votes: &[VoteRecord]) -> Result<ImportReport, StoreError> {
+        let mut inner = self.inner.borrow_mut();
+        let mut report = ImportReport::default();
+        for v in votes {
+            let v = with_id(v.clone());
+            if inner.votes.contains_key(&v.id) {
+                report.duplicates += 1;
+                continue;
+            }
+            let seq = inner.next_seq;
+            inner.next_seq += 1;
+            inner.votes.insert(v.id.clone(), (seq, v));
+            report.added += 1;
+        }
+        Ok(report)
     }
 
     async fn vote(&self, id: &str) -> Result<Option<VoteRecord>, StoreError> {
@@ -316,6 +357,44 @@ mod tests {
             let ids: Vec<_> = s.votes().await.unwrap().into_iter().map(|v| v.id).collect();
             assert_eq!(ids, ["1", "2"]);
             assert!(s.conversation("2").await.unwrap().unwrap().voted);
+        });
+    }
+
+    #[test]
+    fn a_bulk_import_adds_new_ids_once_and_derives_missing_ones() {
+        block_on(async {
+            let s = MemoryStore::new();
+            s.record_vote(&vote("1", 1.0), None).await.unwrap();
+            let mut fastchat = vote("", 2.0);
+            fastchat.question_id = "q".into();
+            let batch = [
+                vote("1", 1.0),
+                vote("2", 3.0),
+                vote("2", 3.0),
+                fastchat.clone(),
+            ];
+            let r = s.import_votes(&batch).await.unwrap();
+            assert_eq!(
+                r,
+                ImportReport {
+                    added: 2,
+                    duplicates: 2
+                }
+            );
+            assert_eq!(s.vote_count().await.unwrap(), 3);
+            // The id-less record was stored under its content id; importing it again adds
+            // nothing.
+            let again = s.import_votes(&[fastchat.clone()]).await.unwrap();
+            assert_eq!(
+                again,
+                ImportReport {
+                    added: 0,
+                    duplicates: 1
+                }
+            );
+            let stored = s.votes().await.unwrap();
+            assert!(stored.iter().all(|v| !v.id.is_empty()));
+            assert!(s.vote(&with_id(fastchat).id).await.unwrap().is_some());
         });
     }
 

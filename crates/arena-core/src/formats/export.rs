@@ -115,9 +115,156 @@ impl Anonymiser {
     }
 }
 
+/// The formats a set of votes can be exported as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExportFormat {
+    /// Arena's JSON lines (FastChat's field names plus ours).
+    Jsonl,
+    /// A FastChat clean-battle JSON array (FastChat's fields only).
+    FastchatJson,
+    /// CSV with the battle fields.
+    Csv,
+    /// Preference pairs (`prompt, chosen, rejected`) as JSON lines; ties are left out.
+    Dpo,
+    /// Arena's JSON lines without conversations, judges pseudonymous.
+    Anonymised,
+}
+
+impl ExportFormat {
+    pub const ALL: [ExportFormat; 5] = [
+        ExportFormat::Jsonl,
+        ExportFormat::FastchatJson,
+        ExportFormat::Csv,
+        ExportFormat::Dpo,
+        ExportFormat::Anonymised,
+    ];
+
+    /// A file name for the export.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            ExportFormat::Jsonl => "arena-votes.jsonl",
+            ExportFormat::FastchatJson => "arena-votes-fastchat.json",
+            ExportFormat::Csv => "arena-votes.csv",
+            ExportFormat::Dpo => "arena-preference-pairs.jsonl",
+            ExportFormat::Anonymised => "arena-votes-anonymised.jsonl",
+        }
+    }
+
+    /// The file's media type.
+    pub fn mime(self) -> &'static str {
+        match self {
+            ExportFormat::Jsonl | ExportFormat::Dpo | ExportFormat::Anonymised => {
+                "application/x-ndjson"
+            }
+            ExportFormat::FastchatJson => "application/json",
+            ExportFormat::Csv => "text/csv",
+        }
+    }
+}
+
+/// How many records an export wrote, and how many it had to leave out (ties and battles
+/// without both answers have no preference pair).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportCount {
+    pub written: usize,
+    pub skipped: usize,
+}
+
+/// Writes `records` to `w` in `format`, with the format writers of this module and its
+/// siblings.
+pub fn export_records<'a, W: std::io::Write>(
+    format: ExportFormat,
+    records: impl IntoIterator<Item = &'a VoteRecord>,
+    mut w: W,
+) -> std::io::Result<ExportCount> {
+    let mut n = ExportCount::default();
+    match format {
+        ExportFormat::Jsonl => {
+            for r in records {
+                super::jsonl::write_record(&mut w, r)?;
+                n.written += 1;
+            }
+        }
+        ExportFormat::Anonymised => {
+            let mut an = Anonymiser::new();
+            for r in records {
+                super::jsonl::write_record(&mut w, &an.anonymise(r))?;
+                n.written += 1;
+            }
+        }
+        ExportFormat::Dpo => {
+            for r in records {
+                if let Some(p) = preference_pair(r) {
+                    serde_json::to_writer(&mut w, &p)?;
+                    w.write_all(b"\n")?;
+                    n.written += 1;
+                } else {
+                    n.skipped += 1;
+                }
+            }
+        }
+        ExportFormat::FastchatJson => {
+            let mut jw = super::json_array::JsonArrayWriter::new(&mut w);
+            for r in records {
+                jw.write(&CleanBattle::from_record(r))?;
+                n.written += 1;
+            }
+            jw.finish()?;
+        }
+        ExportFormat::Csv => {
+            let mut cw = super::csv::CsvWriter::new(&mut w).map_err(std::io::Error::other)?;
+            for r in records {
+                cw.write(r).map_err(std::io::Error::other)?;
+                n.written += 1;
+            }
+            cw.finish().map_err(std::io::Error::other)?;
+        }
+    }
+    w.flush()?;
+    Ok(n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_export_format_reads_back_where_it_is_an_input_format() {
+        let records = vec![rec("model_a"), rec("tie"), {
+            let mut r = rec("model_b");
+            r.id = "v2".into();
+            r
+        }];
+        for format in ExportFormat::ALL {
+            let mut out = Vec::new();
+            let n = export_records(format, &records, &mut out).unwrap();
+            let text = String::from_utf8(out).unwrap();
+            if format == ExportFormat::Dpo {
+                assert_eq!((n.written, n.skipped), (2, 1));
+                let pairs: Vec<PreferencePair> = text
+                    .lines()
+                    .map(|l| serde_json::from_str(l).unwrap())
+                    .collect();
+                assert_eq!(pairs[1].chosen, "B");
+                continue;
+            }
+            assert_eq!(n.written, 3, "{format:?}");
+            let back = crate::formats::read_all(&text).unwrap();
+            let winners: Vec<Winner> = back.iter().map(|r| r.winner).collect();
+            assert_eq!(
+                winners,
+                [Winner::ModelA, Winner::Tie, Winner::ModelB],
+                "{format:?}"
+            );
+            if format == ExportFormat::Jsonl {
+                assert_eq!(back, records);
+            }
+            if format == ExportFormat::Anonymised {
+                assert!(!text.contains("alice"));
+            }
+        }
+    }
 
     fn rec(winner: &str) -> VoteRecord {
         serde_json::from_str(&format!(

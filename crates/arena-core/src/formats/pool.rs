@@ -28,21 +28,35 @@ pub struct Pool {
 }
 
 /// The key a vote is deduplicated by: its id; for a record without one (FastChat data), the
-/// question, models, verdict, judge and time together.
+/// name-based id of its question, models, verdict, judge and time together — the id
+/// [`with_id`] gives it, so a FastChat file and an export of it after import pool as one.
 pub fn vote_key(r: &VoteRecord) -> String {
     if r.id.is_empty() {
-        format!(
-            "\u{0}{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}",
-            r.question_id,
-            r.model_a,
-            r.model_b,
-            r.winner.label(),
-            r.judge,
-            r.tstamp.to_bits()
-        )
+        crate::id::content_id(&content_key(r))
     } else {
         r.id.clone()
     }
+}
+
+fn content_key(r: &VoteRecord) -> String {
+    format!(
+        "\u{0}{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}",
+        r.question_id,
+        r.model_a,
+        r.model_b,
+        r.winner.label(),
+        r.judge,
+        r.tstamp.to_bits()
+    )
+}
+
+/// The record with an id: its own, or for a record without one the name-based id of its
+/// content ([`vote_key`]), so the same FastChat row always gets the same id.
+pub fn with_id(mut r: VoteRecord) -> VoteRecord {
+    if r.id.is_empty() {
+        r.id = vote_key(&r);
+    }
+    r
 }
 
 impl Pool {
@@ -106,6 +120,22 @@ mod tests {
             r#"{{"id":"{id}","model_a":"a","model_b":"b","winner":"model_a","judge":"{judge}"}}"#
         ))
         .unwrap()
+    }
+
+    #[test]
+    fn records_without_an_id_get_the_same_id_each_time() {
+        let a = with_id(rec("", "x"));
+        assert_eq!(a.id, with_id(rec("", "x")).id);
+        assert_ne!(
+            a.id,
+            with_id(rec("", "z")).id,
+            "another judge, another vote"
+        );
+        assert_eq!(with_id(rec("7", "x")).id, "7", "an id is kept");
+        // A FastChat row and its imported copy (now with an id) pool as one vote.
+        let mut p = Pool::new();
+        assert!(p.offer(&rec("", "x")));
+        assert!(!p.offer(&a));
     }
 
     #[test]

@@ -62,6 +62,100 @@ pub(crate) fn sigmoid(x: f64) -> f64 {
 }
 
 /// Log-likelihood, gradient and (negated) Hessian at `theta`, for cell weights `w`.
+/// The cells folded into unordered model pairs (i < j): the pair's total weight and the
+/// weight of i's score (a win counts 1, a tie ½). The likelihood, gradient and Hessian depend
+/// only on these two sums per pair, so one pass over the pairs replaces one over the cells
+/// (up to six cells per pair: two orientations × three outcomes), and each exponential is
+/// computed once per pair rather than once per cell.
+struct Pairs {
+    i: Vec<usize>,
+    j: Vec<usize>,
+    w: Vec<f64>,
+    s: Vec<f64>,
+}
+
+/// Above this many models the dense pair index (n² entries) is not worth building.
+const MAX_DENSE_PAIRS: usize = 2048;
+
+fn fold_pairs(cells: &Cells, w: &[f64]) -> Pairs {
+    let n = cells.n_models;
+    let mut index = vec![u32::MAX; n * n];
+    let mut p = Pairs {
+        i: Vec::new(),
+        j: Vec::new(),
+        w: Vec::new(),
+        s: Vec::new(),
+    };
+    for (c, &wc) in cells.cells.iter().zip(w) {
+        if wc == 0.0 || c.a == c.b {
+            continue;
+        }
+        let (lo, hi, score) = if c.a < c.b {
+            (c.a, c.b, c.y)
+        } else {
+            (c.b, c.a, 1.0 - c.y)
+        };
+        let slot = &mut index[lo * n + hi];
+        if *slot == u32::MAX {
+            // At most n² / 2 pairs, and n ≤ MAX_DENSE_PAIRS: fits in u32.
+            #[allow(clippy::cast_possible_truncation)]
+            {
+                *slot = p.i.len() as u32;
+            }
+            p.i.push(lo);
+            p.j.push(hi);
+            p.w.push(0.0);
+            p.s.push(0.0);
+        }
+        let k = *slot as usize;
+        p.w[k] += wc;
+        p.s[k] += wc * score;
+    }
+    p
+}
+
+fn evaluate_pairs(p: &Pairs, n: usize, theta: &[f64], g: &mut [f64], h: &mut [f64]) -> f64 {
+    g.fill(0.0);
+    h.fill(0.0);
+    let mut ll = 0.0;
+    for k in 0..p.i.len() {
+        let (a, b, w, s) = (p.i[k], p.j[k], p.w[k], p.s[k]);
+        let x = theta[a] - theta[b];
+        let e = (-x.abs()).exp();
+        let (ls, prob) = if x >= 0.0 {
+            (-e.ln_1p(), 1.0 / (1.0 + e))
+        } else {
+            (x - e.ln_1p(), e / (1.0 + e))
+        };
+        ll += s * ls + (w - s) * (ls - x);
+        let r = s - w * prob;
+        g[a] += r;
+        g[b] -= r;
+        let v = w * prob * (1.0 - prob);
+        h[a * n + a] += v;
+        h[b * n + b] += v;
+        h[a * n + b] -= v;
+        h[b * n + a] -= v;
+    }
+    ll
+}
+
+/// The log-likelihood at `theta`, with its gradient and Hessian written to `g` and `h`:
+/// over the folded pairs when there are any, else over the cells.
+fn evaluate_any(
+    cells: &Cells,
+    pairs: Option<&Pairs>,
+    w: &[f64],
+    theta: &[f64],
+    g: &mut [f64],
+    h: &mut [f64],
+) -> f64 {
+    match pairs {
+        Some(p) => evaluate_pairs(p, cells.n_models, theta, g, h),
+        None => evaluate(cells, w, theta, g, h),
+    }
+}
+
 fn evaluate(cells: &Cells, w: &[f64], theta: &[f64], g: &mut [f64], h: &mut [f64]) -> f64 {
     let n = cells.n_models;
     g.fill(0.0);
@@ -118,9 +212,11 @@ pub fn fit_bt(
             converged: true,
         };
     }
+    let pairs = (n <= MAX_DENSE_PAIRS).then(|| fold_pairs(cells, &w));
+    let pairs = pairs.as_ref();
     let mut g = vec![0.0; n];
     let mut h = vec![0.0; n * n];
-    let mut ll = evaluate(cells, &w, &theta, &mut g, &mut h);
+    let mut ll = evaluate_any(cells, pairs, &w, &theta, &mut g, &mut h);
     let mut trial = vec![0.0; n];
     let mut g2 = vec![0.0; n];
     let mut h2 = vec![0.0; n * n];
@@ -150,7 +246,7 @@ pub fn fit_bt(
             for i in 0..n {
                 trial[i] = theta[i] + t * delta[i];
             }
-            let ll2 = evaluate(cells, &w, &trial, &mut g2, &mut h2);
+            let ll2 = evaluate_any(cells, pairs, &w, &trial, &mut g2, &mut h2);
             if ll2 >= ll - 1e-12 * (1.0 + ll.abs()) {
                 std::mem::swap(&mut theta, &mut trial);
                 std::mem::swap(&mut g, &mut g2);
@@ -199,6 +295,26 @@ mod tests {
     use super::super::cells::Battle;
     use super::*;
     use crate::record::Winner;
+
+    #[test]
+    fn folded_pairs_give_the_likelihood_gradient_and_hessian_of_the_cells() {
+        let records = crate::ratings::synthetic::synthetic_battles(3_000, 7, 3);
+        let refs: Vec<&crate::VoteRecord> = records.iter().collect();
+        let (names, battles) = crate::ratings::index_battles(&refs);
+        let n = names.len();
+        let cells = Cells::from_battles(n, battles);
+        let theta: Vec<f64> = (0..n).map(|i| 0.3 * i as f64 - 0.8).collect();
+        let (mut g1, mut h1) = (vec![0.0; n], vec![0.0; n * n]);
+        let (mut g2, mut h2) = (vec![0.0; n], vec![0.0; n * n]);
+        let ll1 = evaluate(&cells, &cells.counts, &theta, &mut g1, &mut h1);
+        let pairs = fold_pairs(&cells, &cells.counts);
+        assert!(pairs.i.len() < cells.cells.len());
+        let ll2 = evaluate_pairs(&pairs, n, &theta, &mut g2, &mut h2);
+        assert!((ll1 - ll2).abs() < 1e-9 * ll1.abs(), "{ll1} vs {ll2}");
+        for (a, b) in g1.iter().zip(&g2).chain(h1.iter().zip(&h2)) {
+            assert!((a - b).abs() < 1e-9, "{a} vs {b}");
+        }
+    }
 
     #[test]
     fn two_models_fit_the_log_odds_of_their_score() {

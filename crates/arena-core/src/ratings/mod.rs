@@ -17,6 +17,7 @@ pub mod judges;
 pub(crate) mod linalg;
 pub mod matrices;
 pub mod style;
+pub mod synthetic;
 
 use std::collections::HashMap;
 

@@ -1,0 +1,115 @@
+//! The page's side: starts the worker, queues requests until it is ready, hands answers to a
+//! callback, and terminates the worker when dropped (leaving the page stops its work).
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{ErrorEvent, File, MessageEvent, Worker};
+
+use super::protocol::{Request, Response};
+
+/// Where Trunk puts the worker's loader shim (`data-loader-shim`), beside `index.html`.
+pub const WORKER_URL: &str = "./leaderboard_worker_loader.js";
+
+struct Shared {
+    worker: Worker,
+    ready: Cell<bool>,
+    queue: RefCell<Vec<JsValue>>,
+}
+
+/// A running data worker.
+pub struct WorkerClient {
+    shared: Rc<Shared>,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(ErrorEvent)>,
+}
+
+impl std::fmt::Debug for WorkerClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WorkerClient")
+            .field("ready", &self.shared.ready.get())
+            .finish_non_exhaustive()
+    }
+}
+
+impl WorkerClient {
+    /// Starts a worker; `on_response` gets every answer, and `on_failure` a sentence if the
+    /// worker cannot start or crashes.
+    pub fn spawn(
+        on_response: impl Fn(Response) + 'static,
+        on_failure: impl Fn(String) + 'static,
+    ) -> Result<WorkerClient, String> {
+        let worker = Worker::new(WORKER_URL)
+            .map_err(|e| format!("The background worker could not start: {e:?}"))?;
+        let shared = Rc::new(Shared {
+            worker,
+            ready: Cell::new(false),
+            queue: RefCell::new(Vec::new()),
+        });
+        let on_failure = Rc::new(on_failure);
+        let fail = on_failure.clone();
+        let s = shared.clone();
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
+            let Some(text) = ev.data().as_string() else {
+                return;
+            };
+            match serde_json::from_str::<Response>(&text) {
+                Ok(Response::Ready) => {
+                    s.ready.set(true);
+                    for m in s.queue.borrow_mut().drain(..) {
+                        let _ = s.worker.post_message(&m);
+                    }
+                }
+                Ok(r) => on_response(r),
+                Err(e) => fail(format!("The background worker sent a bad answer: {e}")),
+            }
+        });
+        let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(move |ev: ErrorEvent| {
+            // A script that failed to load has no message; a crash has one.
+            let what = ev.message();
+            on_failure(if what.is_empty() {
+                "The background worker could not be loaded; reload the page.".to_string()
+            } else {
+                format!("The background worker failed: {what}")
+            });
+        });
+        shared
+            .worker
+            .set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        shared
+            .worker
+            .set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        Ok(WorkerClient {
+            shared,
+            _on_message: on_message,
+            _on_error: on_error,
+        })
+    }
+
+    /// Sends a request (with the file to import, if any); queued until the worker is ready.
+    pub fn send(&self, request: &Request, file: Option<&File>) {
+        let Ok(text) = serde_json::to_string(request) else {
+            return;
+        };
+        let msg = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&msg, &"msg".into(), &JsValue::from_str(&text));
+        if let Some(f) = file {
+            let _ = js_sys::Reflect::set(&msg, &"file".into(), f);
+        }
+        if self.shared.ready.get() {
+            let _ = self.shared.worker.post_message(&msg);
+        } else {
+            self.shared.queue.borrow_mut().push(msg.into());
+        }
+    }
+}
+
+impl Drop for WorkerClient {
+    fn drop(&mut self) {
+        self.shared.worker.set_onmessage(None);
+        self.shared.worker.set_onerror(None);
+        self.shared.worker.terminate();
+    }
+}

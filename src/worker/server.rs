@@ -1,0 +1,311 @@
+//! The worker's side: answers [`Request`]s. Runs only inside the worker module.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use arena_core::VoteRecord;
+use arena_core::formats::{FormatError, RecordReader};
+use arena_core::ratings::synthetic::synthetic_battles;
+use arena_core::ratings::{CiMethod, LeaderboardOptions, compute_leaderboard};
+use arena_core::store::{ImportReport, Store};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
+
+use super::file_read::FileRead;
+use super::protocol::{BadLine, ImportFailure, ImportPhase, Imported, Request, Response};
+use crate::store::IdbStore;
+
+/// Records written per IndexedDB transaction.
+const BATCH: usize = 2_000;
+/// Progress is reported every this many records.
+const PROGRESS_EVERY: usize = 5_000;
+/// Bad records listed in an import report (all are counted).
+const BAD_LISTED: usize = 5;
+
+#[derive(Default)]
+struct State {
+    store: Option<(String, Rc<IdbStore>)>,
+    /// Votes read for a `votes_version`, kept for filter changes.
+    votes: Option<(String, u64, Rc<Vec<VoteRecord>>)>,
+    /// The newest leaderboard request: older ones still waiting are skipped.
+    latest_leaderboard: u64,
+}
+
+type Shared = Rc<RefCell<State>>;
+
+fn scope() -> DedicatedWorkerGlobalScope {
+    js_sys::global().unchecked_into()
+}
+
+fn now() -> f64 {
+    scope().performance().map_or(0.0, |p| p.now())
+}
+
+fn post(response: &Response) {
+    match serde_json::to_string(response) {
+        Ok(text) => {
+            let _ = scope().post_message(&JsValue::from_str(&text));
+        }
+        Err(e) => web_sys::console::error_1(&format!("worker: unserialisable answer: {e}").into()),
+    }
+}
+
+/// Starts answering messages; called by the worker binary's `main`.
+pub fn run() {
+    let state: Shared = Rc::new(RefCell::new(State::default()));
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
+        let data = ev.data();
+        let text = js_sys::Reflect::get(&data, &"msg".into())
+            .ok()
+            .and_then(|v| v.as_string());
+        let file = js_sys::Reflect::get(&data, &"file".into())
+            .ok()
+            .and_then(|v| v.dyn_into::<File>().ok());
+        let Some(request) = text.and_then(|t| serde_json::from_str::<Request>(&t).ok()) else {
+            web_sys::console::error_1(&"worker: a message that is not a request".into());
+            return;
+        };
+        let state = state.clone();
+        wasm_bindgen_futures::spawn_local(async move { handle(&state, request, file).await });
+    });
+    scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    // The worker lives as long as its page keeps it; so does the handler.
+    on_message.forget();
+    post(&Response::Ready);
+}
+
+async fn handle(state: &Shared, request: Request, file: Option<File>) {
+    match request {
+        Request::Leaderboard {
+            id,
+            db,
+            votes_version,
+            options,
+        } => {
+            state.borrow_mut().latest_leaderboard = id;
+            leaderboard(state, id, &db, votes_version, &options).await;
+        }
+        Request::Import {
+            id,
+            db,
+            skip_bad_lines,
+        } => {
+            let Some(file) = file else {
+                post(&Response::Failed {
+                    id,
+                    message: "no file came with the import request".into(),
+                });
+                return;
+            };
+            match open(state, &db).await {
+                Ok(store) => {
+                    let result = import(id, &store, file, skip_bad_lines).await;
+                    // The cached votes are stale now.
+                    state.borrow_mut().votes = None;
+                    post(&Response::Imported { id, result });
+                }
+                Err(message) => post(&Response::Failed { id, message }),
+            }
+        }
+        Request::Bench {
+            id,
+            battles,
+            models,
+            rounds,
+            runs,
+        } => bench(id, battles, models, rounds, runs),
+    }
+}
+
+async fn open(state: &Shared, db: &str) -> Result<Rc<IdbStore>, String> {
+    if let Some((name, store)) = &state.borrow().store
+        && name == db
+    {
+        return Ok(store.clone());
+    }
+    let store = Rc::new(IdbStore::open(db).await.map_err(|e| e.to_string())?);
+    state.borrow_mut().store = Some((db.to_string(), store.clone()));
+    Ok(store)
+}
+
+async fn leaderboard(
+    state: &Shared,
+    id: u64,
+    db: &str,
+    votes_version: u64,
+    options: &LeaderboardOptions,
+) {
+    let cached = state
+        .borrow()
+        .votes
+        .as_ref()
+        .filter(|(name, v, _)| name == db && *v == votes_version)
+        .map(|(_, _, votes)| votes.clone());
+    let t0 = now();
+    let votes = if let Some(v) = cached {
+        v
+    } else {
+        let loaded = match open(state, db).await {
+            Ok(store) => store.votes().await.map_err(|e| e.to_string()),
+            Err(e) => Err(e),
+        };
+        match loaded {
+            Ok(v) => {
+                let v = Rc::new(v);
+                state.borrow_mut().votes = Some((db.to_string(), votes_version, v.clone()));
+                v
+            }
+            Err(message) => {
+                post(&Response::Failed { id, message });
+                return;
+            }
+        }
+    };
+    let load_ms = now() - t0;
+    // A newer request came in while the votes were read: it will answer instead.
+    if state.borrow().latest_leaderboard != id {
+        return;
+    }
+    let t1 = now();
+    let result = if votes.is_empty() {
+        Err("no votes stored".to_string())
+    } else {
+        compute_leaderboard(&votes, options)
+            .map(Box::new)
+            .map_err(|e| e.to_string())
+    };
+    post(&Response::Leaderboard {
+        id,
+        stored: votes.len(),
+        result,
+        load_ms,
+        compute_ms: now() - t1,
+    });
+}
+
+fn bad_line(e: &FormatError) -> BadLine {
+    let line = e.line();
+    let text = e.to_string();
+    let message = text
+        .strip_prefix(&format!("line {line}: "))
+        .unwrap_or(&text)
+        .to_string();
+    BadLine { line, message }
+}
+
+fn reader(
+    file: &File,
+) -> Result<(RecordReader<FileRead>, Rc<std::cell::Cell<f64>>), ImportFailure> {
+    let read = FileRead::new(file.clone()).map_err(|e| ImportFailure::Read(e.to_string()))?;
+    let pos = read.position();
+    let records = RecordReader::detect(read).map_err(|e| ImportFailure::Read(e.to_string()))?;
+    Ok((records, pos))
+}
+
+/// Imports `file`: unless bad lines are skipped, a first pass reads the whole file and stops
+/// at the first bad record, so a bad file imports nothing; then batches are written, each in
+/// its own transaction.
+async fn import(
+    id: u64,
+    store: &IdbStore,
+    file: File,
+    skip_bad_lines: bool,
+) -> Result<Imported, ImportFailure> {
+    let total = file.size();
+    let progress = |phase, bytes: f64, records| {
+        post(&Response::Progress {
+            id,
+            phase,
+            bytes,
+            total,
+            records,
+        });
+    };
+    if !skip_bad_lines {
+        let (records, pos) = reader(&file)?;
+        let mut n = 0;
+        for r in records {
+            if let Err(e) = r {
+                return Err(ImportFailure::BadLine(bad_line(&e)));
+            }
+            n += 1;
+            if n % PROGRESS_EVERY == 0 {
+                progress(ImportPhase::Checking, pos.get(), n);
+            }
+        }
+        if n == 0 {
+            return Err(ImportFailure::Empty);
+        }
+    }
+    let (records, pos) = reader(&file)?;
+    let mut done = Imported {
+        report: ImportReport::default(),
+        read: 0,
+        bad: Vec::new(),
+        bad_total: 0,
+    };
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut records = records.peekable();
+    while records.peek().is_some() {
+        for r in records.by_ref() {
+            match r {
+                Ok(v) => {
+                    done.read += 1;
+                    batch.push(v);
+                    if batch.len() == BATCH {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    done.bad_total += 1;
+                    if done.bad.len() < BAD_LISTED {
+                        done.bad.push(bad_line(&e));
+                    }
+                }
+            }
+        }
+        if batch.is_empty() {
+            break;
+        }
+        match store.import_votes(&batch).await {
+            Ok(r) => done.report.add(r),
+            Err(e) => {
+                return Err(ImportFailure::Storage {
+                    message: e.to_string(),
+                    kept: done.report,
+                });
+            }
+        }
+        batch.clear();
+        progress(ImportPhase::Writing, pos.get(), done.read);
+    }
+    if done.read == 0 {
+        return Err(ImportFailure::Empty);
+    }
+    Ok(done)
+}
+
+fn bench(id: u64, battles: usize, models: usize, rounds: usize, runs: usize) {
+    let t0 = now();
+    let records = synthetic_battles(battles, models.max(2), 7);
+    let generate_ms = now() - t0;
+    let options = LeaderboardOptions {
+        ci: CiMethod::Bootstrap { rounds },
+        ..LeaderboardOptions::default()
+    };
+    let mut compute_ms = Vec::with_capacity(runs);
+    let mut n = 0;
+    for _ in 0..runs.max(1) {
+        let t = now();
+        let lb = compute_leaderboard(&records, &options);
+        compute_ms.push(now() - t);
+        n = lb.map_or(0, |l| l.rows.len());
+    }
+    post(&Response::Bench {
+        id,
+        generate_ms,
+        compute_ms,
+        models: n,
+    });
+}
