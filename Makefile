@@ -11,7 +11,7 @@ export PATH := $(CURDIR)/.tools/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 export TRUNK_SKIP_VERSION_CHECK := true
 export XDG_RUNTIME_DIR ?= /tmp
 
-.PHONY: run test setup setup-test build serve lint test-native test-web e2e size
+.PHONY: run test setup setup-test build serve lint test-native test-web e2e size scale
 
 run: setup build serve
 
@@ -49,8 +49,13 @@ test-web:
 
 e2e:
 	@echo "[test] Playwright specs against the release build"
-	@cargo build -q -p arena-testserver --locked
+	@cargo build -q -p arena-testserver -p arena-cli --locked
 	@node --test --test-concurrency=1 tests/e2e/specs/
 
 size:
 	@scripts/size.sh dist
+
+# 2,000 scripted battles through the page, compared with the CLI (prints timings).
+scale: setup-test build
+	@cargo build -q -p arena-testserver -p arena-cli --locked
+	@ARENA_SCALE_BATTLES=2000 node --test tests/e2e/specs/scale.test.mjs

@@ -89,6 +89,7 @@ fn BattleView(config: Rc<ArenaConfig>, store: Rc<IdbStore>, mode: Mode) -> impl 
         spawn_local(async move { ctl.restore(&config, &store).await });
     }
 
+    let battle_area = NodeRef::<leptos::html::Div>::new();
     // Rc values live in local storage so the `Send` callbacks can reach them.
     let env = StoredValue::new_local((config.clone(), store.clone()));
     let send = {
@@ -98,6 +99,11 @@ fn BattleView(config: Rc<ArenaConfig>, store: Rc<IdbStore>, mode: Mode) -> impl 
                 return;
             }
             prompt.set(String::new());
+            // Hand the keyboard to the battle, so 1–4 vote as soon as the answers are in;
+            // the composer is one Tab or click away for a follow-up.
+            if let Some(el) = battle_area.get_untracked() {
+                let _ = el.focus();
+            }
             let chosen =
                 (mode == Mode::Named).then(|| (pick_a.get_untracked(), pick_b.get_untracked()));
             if let Some(c) = prompt_category.get_untracked() {
@@ -225,7 +231,7 @@ fn BattleView(config: Rc<ArenaConfig>, store: Rc<IdbStore>, mode: Mode) -> impl 
             }
         })}
         {move || ctl.error.get().map(|e| view! { <ErrorNotice message=e /> })}
-        <div class="battle">
+        <div class="battle" tabindex="-1" node_ref=battle_area aria-label="Answers">
             <AnswerPanel side=Side::A battle=battle on_stop=stop />
             <AnswerPanel side=Side::B battle=battle on_stop=stop />
         </div>
