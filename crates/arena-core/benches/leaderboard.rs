@@ -5,6 +5,7 @@
 //!
 //!     cargo bench -p arena-core --bench leaderboard
 //!     cargo bench -p arena-core --bench leaderboard -- --data battles.jsonl --runs 7
+//!     cargo bench -p arena-core --bench leaderboard -- --battles 100000 --models 100
 //!
 //! `benches/compare_scipy.py` runs this on the same data as a scipy L-BFGS fit and prints both.
 
@@ -51,6 +52,10 @@ fn main() {
     };
     let runs: usize = arg("--runs").and_then(|s| s.parse().ok()).unwrap_or(5);
     let rounds: usize = arg("--rounds").and_then(|s| s.parse().ok()).unwrap_or(100);
+    let n_battles: usize = arg("--battles")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000_000);
+    let n_models: usize = arg("--models").and_then(|s| s.parse().ok()).unwrap_or(100);
     let t0 = Instant::now();
     let records = if let Some(path) = arg("--data") {
         let file = std::fs::File::open(&path).expect("open --data file");
@@ -59,7 +64,7 @@ fn main() {
             .collect::<Result<Vec<_>, _>>()
             .expect("valid JSONL")
     } else {
-        synthetic(1_000_000, 100, 1)
+        synthetic(n_battles, n_models, 1)
     };
     let load = t0.elapsed().as_secs_f64();
     let refs: Vec<&VoteRecord> = records.iter().collect();
