@@ -2,4 +2,5 @@
 
 pub mod battle;
 pub mod layout;
+pub mod models;
 pub mod notice;

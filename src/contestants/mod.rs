@@ -9,7 +9,9 @@ use std::rc::Rc;
 
 use arena_core::Message;
 use arena_core::config::{Contestant, ProviderKind};
-use arena_providers::{ApiKey, ChatRequest, Endpoint, Preset, ProviderError, Role};
+use arena_providers::{
+    ApiKey, ChatRequest, Endpoint, ModelInfo, Preset, ProviderError, RequestError, Role, Wire,
+};
 
 /// What a running answer reports, in order: text and reasoning, then `Done` or `Failed`.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,6 +40,42 @@ impl Failure {
         }
     }
 
+    /// A request that could not even be built (no key, no model, a bad address): nothing was
+    /// sent. The message names no provider, so a blind battle can show it as it is.
+    pub fn from_request(e: &RequestError) -> Failure {
+        let hint = match e {
+            RequestError::MissingKey => {
+                "Add this provider's key under API keys on the Models page."
+            }
+            RequestError::MissingModel => "Set the model on the Models page.",
+            RequestError::BadBaseUrl => "Fix the base URL on the Models page.",
+            RequestError::NoMessages => "",
+        };
+        Failure {
+            kind: "setup".into(),
+            message: e.to_string(),
+            hint: hint.into(),
+        }
+    }
+
+    /// The failure as a blind battle may show it before the vote. The message names no
+    /// provider (`ProviderError`'s invariant), but a hint can (`OLLAMA_ORIGINS`, Anthropic's
+    /// header), and that would give a contestant away; the specific fix stays on the Models
+    /// page, where "Test connection" shows it.
+    #[must_use]
+    pub fn anonymous(&self) -> Failure {
+        let message = if self.kind == UNAVAILABLE {
+            "This contestant cannot run in this browser.".to_string()
+        } else {
+            self.message.clone()
+        };
+        Failure {
+            kind: self.kind.clone(),
+            message,
+            hint: NEUTRAL_HINT.to_string(),
+        }
+    }
+
     /// One sentence for the battle record of what went wrong.
     pub fn sentence(&self) -> String {
         if self.hint.is_empty() {
@@ -47,6 +85,13 @@ impl Failure {
         }
     }
 }
+
+/// What a blind battle says to do about a failure, whoever the contestant is.
+pub const NEUTRAL_HINT: &str =
+    "Regenerate to try again, or test this contestant on the Models page.";
+
+/// The failure kind of a contestant this build cannot run.
+const UNAVAILABLE: &str = "unavailable";
 
 /// A running answer. Dropping it (leaving the page, a new round) aborts the request.
 pub struct Running {
@@ -106,6 +151,21 @@ pub fn preset_of(c: &Contestant) -> Option<Preset> {
     })
 }
 
+/// How a contestant of `preset` is written in a config: its provider kind, and for
+/// OpenAI-compatible services the preset id ([`preset_of`] reads it back).
+pub fn kind_of(preset: Preset) -> (ProviderKind, Option<String>) {
+    match preset {
+        Preset::OpenAi => (ProviderKind::Openai, None),
+        Preset::Anthropic => (ProviderKind::Anthropic, None),
+        Preset::Gemini => (ProviderKind::Gemini, None),
+        Preset::Ollama => (ProviderKind::Ollama, None),
+        other => {
+            debug_assert_eq!(other.info().wire, Wire::OpenAi);
+            (ProviderKind::OpenaiCompatible, Some(other.id().to_string()))
+        }
+    }
+}
+
 /// The endpoint for a contestant, with its key when it needs one.
 pub fn endpoint_of(c: &Contestant, key: Option<String>) -> Option<Endpoint> {
     let preset = preset_of(c)?;
@@ -134,7 +194,7 @@ pub fn start(
 ) -> Running {
     let Some(endpoint) = endpoint_of(c, key) else {
         on_update(Update::Failed(Failure {
-            kind: "unavailable".into(),
+            kind: UNAVAILABLE.into(),
             message: "Local models cannot run in this build yet.".into(),
             hint: "Add a provider contestant on the Models page, or use a build with the local \
                    engine."
@@ -160,5 +220,73 @@ pub fn start(
         top_p: c.params.top_p,
         max_tokens: c.params.max_tokens,
     };
-    remote::start(endpoint, request, on_update)
+    let http = match endpoint.chat_request(&request) {
+        Ok(h) => h,
+        Err(e) => {
+            on_update(Update::Failed(Failure::from_request(&e)));
+            return Running::new(|| {});
+        }
+    };
+    let idle = c
+        .params
+        .idle_timeout_secs
+        .map(|s| std::time::Duration::from_secs(s.into()));
+    remote::start(endpoint, http, idle, on_update)
+}
+
+/// The models a provider lists, for the Models page's picker.
+pub async fn list_models(endpoint: &Endpoint) -> Result<Vec<ModelInfo>, Failure> {
+    let http = endpoint
+        .models_request()
+        .map_err(|e| Failure::from_request(&e))?;
+    remote::list_models(endpoint, &http)
+        .await
+        .map_err(|e| Failure::from_provider(&e))
+}
+
+/// The outcome of "Test connection", in plain words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Check {
+    /// Reached, key accepted, model listed.
+    Ok(String),
+    /// Reached and accepted, but something looks off (the model is not listed).
+    Warn(String),
+    Failed(Failure),
+}
+
+/// Asks the provider for its model list: the smallest request that proves the address, the
+/// CORS set-up and the key, without spending tokens.
+pub async fn test_connection(c: &Contestant, key: Option<String>) -> Check {
+    let Some(endpoint) = endpoint_of(c, key) else {
+        return Check::Failed(Failure {
+            kind: UNAVAILABLE.into(),
+            message: "Local models cannot run in this build yet.".into(),
+            hint: String::new(),
+        });
+    };
+    match list_models(&endpoint).await {
+        Err(f) => Check::Failed(f),
+        Ok(models) => {
+            let n = models.len();
+            let listed = models.iter().any(|m| m.id == c.model);
+            let count = if n == 1 {
+                "1 model".to_string()
+            } else {
+                format!("{n} models")
+            };
+            if listed || n == 0 {
+                Check::Ok(format!(
+                    "Connected: {} answered and lists {count}{}.",
+                    endpoint.base_url(),
+                    if listed { ", including this one" } else { "" }
+                ))
+            } else {
+                Check::Warn(format!(
+                    "Connected to {}, but its list of {count} does not include “{}”. Check                      the model id (some servers accept ids they do not list).",
+                    endpoint.base_url(),
+                    c.model
+                ))
+            }
+        }
+    }
 }
