@@ -113,6 +113,17 @@ impl Running {
         }
     }
 
+    /// Runs `f` too when this is aborted (not when it is detached).
+    fn also_on_abort(mut self, f: impl FnOnce() + 'static) -> Running {
+        let first = self.abort.take();
+        Running::new(move || {
+            f();
+            if let Some(g) = first {
+                g();
+            }
+        })
+    }
+
     /// Forgets a request that has ended by itself, without aborting anything.
     pub fn detach(mut self) {
         self.abort = None;
@@ -231,7 +242,73 @@ pub fn start(
         .params
         .idle_timeout_secs
         .map(|s| std::time::Duration::from_secs(s.into()));
-    remote::start(endpoint, http, idle, on_update)
+    let (on_update, cancel) = per_frame(on_update);
+    remote::start(endpoint, http, idle, on_update).also_on_abort(cancel)
+}
+
+/// Text arriving faster than the screen refreshes (two streams at 200 tokens/s are 400
+/// updates a second) is handed on once per animation frame, joined; each update re-renders an
+/// answer, so this caps that work at the frame rate. The end of a stream (`Done`, `Failed`)
+/// first hands on what is pending, then itself, at once: nothing waits for a frame that a
+/// hidden tab would never paint. The second value drops what is pending, for an abort: text
+/// of a stopped answer must not land in the next one a frame later.
+fn per_frame(on_update: Rc<dyn Fn(Update)>) -> (Rc<dyn Fn(Update)>, impl FnOnce()) {
+    #[derive(Default)]
+    struct Pending {
+        text: String,
+        reasoning: String,
+        scheduled: bool,
+        cancelled: bool,
+    }
+    fn flush(pending: &std::cell::RefCell<Pending>, on_update: &Rc<dyn Fn(Update)>) {
+        let (reasoning, text) = {
+            let mut p = pending.borrow_mut();
+            p.scheduled = false;
+            (
+                std::mem::take(&mut p.reasoning),
+                std::mem::take(&mut p.text),
+            )
+        };
+        if !reasoning.is_empty() {
+            on_update(Update::Reasoning(reasoning));
+        }
+        if !text.is_empty() {
+            on_update(Update::Text(text));
+        }
+    }
+    let pending = Rc::new(std::cell::RefCell::new(Pending::default()));
+    let cancel = {
+        let pending = pending.clone();
+        move || {
+            let mut p = pending.borrow_mut();
+            p.cancelled = true;
+            p.text.clear();
+            p.reasoning.clear();
+        }
+    };
+    let batched = Rc::new(move |u: Update| match u {
+        Update::Text(t) | Update::Reasoning(t) if t.is_empty() => {}
+        Update::Text(_) | Update::Reasoning(_) => {
+            let schedule = {
+                let mut p = pending.borrow_mut();
+                match u {
+                    Update::Text(t) => p.text.push_str(&t),
+                    Update::Reasoning(t) => p.reasoning.push_str(&t),
+                    _ => {}
+                }
+                !std::mem::replace(&mut p.scheduled, true)
+            };
+            if schedule {
+                let (pending, on_update) = (pending.clone(), on_update.clone());
+                leptos::prelude::request_animation_frame(move || flush(&pending, &on_update));
+            }
+        }
+        end @ (Update::Done(_) | Update::Failed(_)) => {
+            flush(&pending, &on_update);
+            on_update(end);
+        }
+    });
+    (batched, cancel)
 }
 
 /// The models a provider lists, for the Models page's picker.

@@ -25,7 +25,11 @@ export class ModelsPage {
     await this.page.getByTestId('key-input').fill(key);
     await this.page.getByTestId('key-place').selectOption(place);
     await this.page.getByTestId('save-key').click();
-    await this.page.locator(`[data-testid="key-row"][data-preset="${preset}"]`).waitFor();
+    const want = place === 'session' ? 'this session only' : 'saved in this browser';
+    await this.page.waitForFunction(
+      ([p, w]) => document.querySelector(`[data-testid="key-row"][data-preset="${p}"] .key-place`)?.textContent === w,
+      [preset, want],
+    );
   }
 
   keyRow(preset) {

@@ -44,10 +44,22 @@ test(`two streams at 200 tokens/s each: long tasks while ${TOKENS} tokens a side
       for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration });
     }).observe({ type: 'longtask', buffered: false });
   });
+  // Control: a deliberate 80 ms task must show up, or the timeline is not recording.
+  await page.evaluate(() => setTimeout(() => { const t = performance.now(); while (performance.now() - t < 80); }, 0));
+  await page.waitForFunction(() => window.__longTasks.length > 0, null, { timeout: 5_000 });
+  const control = await page.evaluate(() => window.__longTasks.splice(0).map((t) => t.duration));
+  console.log(`[perf] control task seen: ${control.map((d) => d.toFixed(1)).join(', ')} ms`);
+  // Main-thread busy time from Chromium's own counters: steadier than long tasks on a busy
+  // machine, and comparable between builds.
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const metrics = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
+  const m0 = await metrics();
   const t0 = Date.now();
   await arena.send('Stream as fast as you can');
   await arena.waitForJudging(120_000);
   const seconds = (Date.now() - t0) / 1000;
+  const m1 = await metrics();
   await page.waitForTimeout(200); // let the observer deliver the last entries
   const tasks = await page.evaluate(() => window.__longTasks);
   const chars = [(await arena.text('a')).length, (await arena.text('b')).length];
@@ -56,6 +68,12 @@ test(`two streams at 200 tokens/s each: long tasks while ${TOKENS} tokens a side
   const total = tasks.reduce((s, t) => s + t.duration, 0);
   console.log(`[perf] ${TOKENS} tokens a side at 200 tokens/s, both done in ${seconds.toFixed(2)} s; ` +
     `${chars[0]} + ${chars[1]} characters rendered`);
+  const sent = (await provider.log()).filter((r) => r.method === 'POST')
+    .map((r) => ((r.ended_ms - r.started_ms) / 1000).toFixed(2));
+  console.log(`[perf] the server took ${sent.join(' s and ')} s to send them (its own pacing)`);
+  const busy = (k) => ((m1[k] - m0[k]) * 1000).toFixed(0);
+  console.log(`[perf] main thread busy ${busy('TaskDuration')} ms of ${(seconds * 1000).toFixed(0)} ms ` +
+    `(script ${busy('ScriptDuration')} ms, layout ${busy('LayoutDuration')} ms, style ${busy('RecalcStyleDuration')} ms)`);
   console.log(`[perf] long tasks: ${tasks.length} (over 50 ms: ${over50}), longest ${longest.toFixed(1)} ms, ` +
     `total ${total.toFixed(1)} ms`);
   // The measurement ran: both answers arrived in full.

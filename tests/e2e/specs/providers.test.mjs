@@ -18,7 +18,9 @@ const KEY = 'sk-e2e-LEAKCHECK-91c2f7';
 let browser;
 let provider;
 
-function serveWith(contestants) {
+/** Serves the app with these contestants; `PROVIDER` in a base URL is the test server. */
+function serveWith(list) {
+  const contestants = list.map((c) => ({ ...c, base_url: c.base_url.replace('PROVIDER', provider.url) }));
   const config = { schema: 1, arena_id: 'e2e-providers', title: 'Providers arena', efficient_pairing: false, contestants };
   return serveStatic(DIST, '127.0.0.1', 0, {
     overrides: { '/arena.json': { body: JSON.stringify(config) } },
@@ -27,7 +29,7 @@ function serveWith(contestants) {
 
 const vllm = (id, model, params) => ({
   id, name: `Contestant ${id}`, provider: 'openai-compatible', preset: 'vllm',
-  base_url: `${provider.url}/vllm/v1`, model, ...(params ? { params } : {}),
+  base_url: 'PROVIDER/vllm/v1', model, ...(params ? { params } : {}),
 });
 
 before(async () => {
@@ -175,9 +177,7 @@ const ERRORS = [
 
 test('each error kind shows its message and its fix', async () => {
   await provider.reset();
-  const contestants = [vllm('healthy', 'echo'), ...ERRORS.map(([, c]) => ({
-    ...c, base_url: c.base_url.replace('PROVIDER', provider.url),
-  }))];
+  const contestants = [vllm('healthy', 'echo'), ...ERRORS.map(([, c]) => ({ ...c }))];
   // Nothing listens on port 9 of loopback.
   contestants.find((c) => c.id === 'e-down').base_url = 'http://127.0.0.1:9/v1';
   const site = await serveWith(contestants);
