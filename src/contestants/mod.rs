@@ -252,7 +252,7 @@ pub fn start(
 /// first hands on what is pending, then itself, at once: nothing waits for a frame that a
 /// hidden tab would never paint. The second value drops what is pending, for an abort: text
 /// of a stopped answer must not land in the next one a frame later.
-fn per_frame(on_update: Rc<dyn Fn(Update)>) -> (Rc<dyn Fn(Update)>, impl FnOnce()) {
+pub fn per_frame(on_update: Rc<dyn Fn(Update)>) -> (Rc<dyn Fn(Update)>, impl FnOnce()) {
     #[derive(Default)]
     struct Pending {
         text: String,
