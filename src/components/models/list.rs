@@ -79,7 +79,10 @@ pub fn ContestantList(
                 <tr data-testid="contestant-row" data-id=id.clone()
                     data-source=if mine { "user" } else { "config" }>
                     <td>{c.name.clone()}</td>
-                    <td>{provider_label(&c)}</td>
+                    <td>
+                        {provider_label(&c)}
+                        {host(&c).map(|h| view! { <div class="params" title="Where its requests (and its key) go">{h}</div> })}
+                    </td>
                     <td>
                         <code>{c.model.clone()}</code>
                         {(!params.is_empty()).then(|| view! { <div class="params">{params}</div> })}
@@ -176,6 +179,19 @@ fn check_view(check: Check) -> AnyView {
         }
         .into_any(),
     }
+}
+
+/// The host a provider contestant's requests (and so its provider's key) go to.
+fn host(c: &Contestant) -> Option<String> {
+    let base = match &c.base_url {
+        Some(u) => u.clone(),
+        None => contestants::preset_of(c)?
+            .info()
+            .default_base_url
+            .to_string(),
+    };
+    let rest = base.split_once("://").map_or(base.as_str(), |(_, r)| r);
+    rest.split('/').next().map(str::to_string)
 }
 
 /// The non-default parameters, in one short line.

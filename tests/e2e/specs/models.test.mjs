@@ -15,6 +15,12 @@ const DIST = process.env.ARENA_DIST ?? 'dist';
 const SHOTS = 'target/screenshots';
 const KEY = 'sk-e2e-models-5d1f';
 let browser;
+
+/** A full-page screenshot from the top (a scrolled page would show the sticky header mid-way). */
+async function shot(page, path) {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path, fullPage: true });
+}
 let provider;
 let site;
 
@@ -63,6 +69,8 @@ test('config contestants are read-only; own contestants are added, edited, kept 
     assert.equal(await row.getByTestId('delete-contestant').count(), 0, `${name} cannot be deleted`);
   }
   assert.match(await models.row('House Echo').textContent(), /temperature 0\.2/);
+  // Each row says where its requests, and so its provider's key, go.
+  assert.ok((await models.row('House Echo').textContent()).includes(new URL(provider.url).host));
 
   // Bad input is refused field by field, in words.
   await models.startAdding({ name: '', model: '', temperature: 'hot', weight: '-2' });
@@ -103,7 +111,7 @@ test('config contestants are read-only; own contestants are added, edited, kept 
   assert.equal(await mine.getAttribute('data-source'), 'user');
   assert.equal(await mine.getAttribute('data-id'), 'my-vllm');
   assert.match(await mine.textContent(), /vLLM.*echo.*max 64 tokens · system prompt.*2\.00.*yours/s);
-  await page.screenshot({ path: `${SHOTS}/models-light.png`, fullPage: true });
+  await shot(page, `${SHOTS}/models-light.png`);
 
   // It is stored: a reload keeps it; editing changes it in place.
   await page.reload();
@@ -182,9 +190,9 @@ test('test connection says in plain words what works and what to fix', async () 
   const warn = await models.testConnection('Keyed OpenAI');
   assert.equal(await warn.getAttribute('data-outcome'), 'warn');
   assert.match(await warn.textContent(), /does not include “no-such-model-xyz”/);
-  await page.screenshot({ path: `${SHOTS}/models-connection-light.png`, fullPage: true });
+  await shot(page, `${SHOTS}/models-connection-light.png`);
   await setTheme(page, 'dark');
-  await page.screenshot({ path: `${SHOTS}/models-connection-dark.png`, fullPage: true });
+  await shot(page, `${SHOTS}/models-connection-dark.png`);
 
   // Session keys are gone after a reload; a saved key stays until deleted.
   await page.reload();
@@ -205,9 +213,9 @@ test('test connection says in plain words what works and what to fix', async () 
   await page.getByTestId('key-missing').waitFor();
   assert.match(await page.getByTestId('key-missing').textContent(), /Anthropic needs an API key/);
   await setTheme(page, 'dark');
-  await page.screenshot({ path: `${SHOTS}/models-editor-dark.png`, fullPage: true });
+  await shot(page, `${SHOTS}/models-editor-dark.png`);
   await setTheme(page, 'light');
-  await page.screenshot({ path: `${SHOTS}/models-editor-light.png`, fullPage: true });
+  await shot(page, `${SHOTS}/models-editor-light.png`);
 
   // Model lists were requested with the key in a header, never in the URL.
   for (const r of await provider.log()) assert.ok(!r.path.includes(KEY) && !r.key_in_url, r.path);

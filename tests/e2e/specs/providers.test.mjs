@@ -16,6 +16,12 @@ const SHOTS = 'target/screenshots';
 // Every keyed route of the test server accepts exactly this key.
 const KEY = 'sk-e2e-LEAKCHECK-91c2f7';
 let browser;
+
+/** A full-page screenshot from the top (a scrolled page would show the sticky header mid-way). */
+async function shot(page, path) {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path, fullPage: true });
+}
 let provider;
 
 /** Serves the app with these contestants; `PROVIDER` in a base URL is the test server. */
@@ -104,7 +110,7 @@ test('each wire streams token by token with keys entered in the UI; the key neve
     assert.equal(await arena.text('a'), prompt, `${a} answers in full`);
     assert.equal(await arena.text('b'), prompt, `${b} answers in full`);
   }
-  await page.screenshot({ path: `${SHOTS}/providers-streamed.png`, fullPage: true });
+  await shot(page, `${SHOTS}/providers-streamed.png`);
   await arena.vote('a').click();
   await arena.modelName('a').waitFor();
 
@@ -202,7 +208,12 @@ test('each error kind shows its message and its fix', async () => {
     }
     await page.waitForFunction(() => !document.querySelector('.answer.streaming'), null, { timeout: 20_000 });
     assert.ok(await new ArenaPage(page).vote('a').isDisabled(), `${what}: no vote on a failed battle`);
-    if (what === 'rate limit') await page.screenshot({ path: `${SHOTS}/providers-rate-limit.png`, fullPage: true });
+    if (what === 'rate limit') {
+      await shot(page, `${SHOTS}/providers-rate-limit-light.png`);
+      await page.evaluate(() => document.documentElement.setAttribute('data-theme', 'dark'));
+      await shot(page, `${SHOTS}/providers-rate-limit-dark.png`);
+      await page.evaluate(() => document.documentElement.setAttribute('data-theme', 'light'));
+    }
   }
   await context.close();
   await site.close();
@@ -259,7 +270,7 @@ test('a blind battle shows the plain message and a neutral hint, never the provi
   for (const giveaway of ['OLLAMA_ORIGINS', 'Ollama', 'LM Studio', 'Enable CORS', 'Blind Strict', 'Blind NoCors', 'blind-strict']) {
     assert.ok(!html.includes(giveaway), `the blind page says ${giveaway}`);
   }
-  await page.screenshot({ path: `${SHOTS}/providers-blind-error.png`, fullPage: true });
+  await shot(page, `${SHOTS}/providers-blind-error.png`);
   await context.close();
   await site.close();
 });
