@@ -113,6 +113,7 @@ pub fn ContestantEditor(
         let base = form.with_untracked(|f| f.base_url.clone());
         models.set(Some(None));
         spawn_local(async move {
+            let asked = base.clone();
             let mut ep = Endpoint::new(p);
             if !base.trim().is_empty() {
                 ep = ep.with_base_url(base);
@@ -121,7 +122,11 @@ pub fn ContestantEditor(
                 ep = ep.with_api_key(ApiKey::new(k));
             }
             let list = contestants::list_models(&ep).await;
-            models.set(Some(Some(list)));
+            // A list for another provider or address (changed while loading) is dropped.
+            let still = preset.get_untracked() == p && form.with_untracked(|f| f.base_url == asked);
+            if still {
+                models.set(Some(Some(list)));
+            }
         });
     };
 

@@ -82,7 +82,9 @@ test('each wire streams token by token with keys entered in the UI; the key neve
   await models.open();
   await page.getByTestId('no-contestants').waitFor();
 
-  for (const preset of ['openai', 'anthropic', 'gemini', 'mistral']) await models.setKey(preset, KEY);
+  // Gemini's key is for this session only: battles read memory first, then the store.
+  for (const preset of ['openai', 'anthropic', 'mistral']) await models.setKey(preset, KEY);
+  await models.setKey('gemini', KEY, 'session');
   assert.ok(!(await page.content()).includes(KEY), 'a saved key is not in the DOM');
   const wires = [
     { name: 'Wire OpenAI', preset: 'openai', baseUrl: `${provider.url}/openai/v1` },
@@ -144,6 +146,7 @@ test('each wire streams token by token with keys entered in the UI; the key neve
     return { stores: out, local: JSON.stringify({ ...localStorage }), session: JSON.stringify({ ...sessionStorage }) };
   });
   assert.ok(dump.stores.secrets.includes(KEY), 'positive control: the secrets store holds the key');
+  assert.ok(!dump.stores.secrets.includes('gemini'), 'a session-only key is not stored');
   for (const [name, text] of Object.entries(dump.stores)) {
     if (name !== 'secrets') assert.ok(!text.includes(KEY), `the ${name} store holds no key`);
   }
