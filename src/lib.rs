@@ -20,13 +20,15 @@ use leptos::prelude::*;
 
 use crate::components::layout::Shell;
 use crate::router::{Page, current_page};
-use crate::state::{provide_config, provide_store};
+use crate::state::{provide_config, provide_keyring, provide_store};
 
 /// The whole app: shared state, the shell and the page the URL's hash names.
 #[component]
 pub fn App() -> impl IntoView {
-    provide_config();
+    // The config joins the store's user contestants, so the store comes first.
     provide_store();
+    provide_config();
+    provide_keyring();
     let page = current_page();
     view! {
         <Shell page=page>

@@ -288,3 +288,228 @@ fn plot_ticks_are_round_and_cover_the_data() {
     assert!((shade(0.1, 0.5, 0.5) - shade(0.9, 0.5, 0.5)).abs() < 1e-12);
     assert!(shade(1.0, 0.5, 0.5) < 0.7);
 }
+
+// ---- Models page: user contestants, keys, presets, failures ----
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use arena_app::contestants::{self, Failure, Update};
+use arena_app::state::{KeyPlace, Keyring};
+use arena_core::config::{ContestantForm, ProviderKind};
+use arena_providers::{Endpoint, Preset};
+use leptos::prelude::Owner;
+
+fn user_contestant(id: &str, name: &str) -> arena_core::config::Contestant {
+    ContestantForm {
+        name: name.into(),
+        provider: ProviderKind::OpenaiCompatible,
+        preset: Some("groq".into()),
+        model: "llama".into(),
+        temperature: "0.3".into(),
+        idle_timeout_secs: "5".into(),
+        ..ContestantForm::default()
+    }
+    .validate(id)
+    .unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn user_contestants_round_trip_in_indexeddb() {
+    let store = IdbStore::open(&unique("contestants")).await.unwrap();
+    assert!(store.contestants().await.unwrap().is_empty());
+    let a = user_contestant("a", "A");
+    let mut b = user_contestant("b", "B");
+    store.put_contestant(&b).await.unwrap();
+    store.put_contestant(&a).await.unwrap();
+    b.name = "B edited".into();
+    b.params.system_prompt = Some("Be brief — 简短".into());
+    store.put_contestant(&b).await.unwrap();
+    assert_eq!(store.contestants().await.unwrap(), vec![a.clone(), b]);
+    store.delete_contestant("b").await.unwrap();
+    store.delete_contestant("never-there").await.unwrap();
+    assert_eq!(store.contestants().await.unwrap(), vec![a]);
+}
+
+#[wasm_bindgen_test]
+async fn the_keyring_reads_memory_first_keeps_one_copy_and_forgets() {
+    let owner = Owner::new();
+    owner.set();
+    let store = IdbStore::open(&unique("keys")).await.unwrap();
+    let keys = Keyring::new();
+    assert_eq!(keys.key(&store, "openai").await, None);
+    assert_eq!(keys.place(&store, "openai").await, None);
+
+    keys.set(&store, "openai", "  sk-saved  ", KeyPlace::Saved)
+        .await
+        .unwrap();
+    assert_eq!(
+        keys.key(&store, "openai").await.as_deref(),
+        Some("sk-saved")
+    );
+    assert_eq!(keys.place(&store, "openai").await, Some(KeyPlace::Saved));
+    assert_eq!(
+        store.secret("openai").await.unwrap().as_deref(),
+        Some("sk-saved")
+    );
+
+    // Session only: memory wins and the saved copy is removed.
+    keys.set(&store, "openai", "sk-session", KeyPlace::Session)
+        .await
+        .unwrap();
+    assert_eq!(
+        keys.key(&store, "openai").await.as_deref(),
+        Some("sk-session")
+    );
+    assert_eq!(keys.place(&store, "openai").await, Some(KeyPlace::Session));
+    assert_eq!(store.secret("openai").await.unwrap(), None);
+    // A fresh keyring (a reload) has no session keys.
+    assert_eq!(Keyring::new().key(&store, "openai").await, None);
+
+    // Other providers are untouched; bad input is refused in words.
+    assert_eq!(keys.key(&store, "anthropic").await, None);
+    assert_eq!(
+        keys.set(&store, "anthropic", "   ", KeyPlace::Saved)
+            .await
+            .unwrap_err()
+            .to_string(),
+        "Type or paste the key first."
+    );
+    assert!(
+        keys.set(&store, "anthropic", "sk a", KeyPlace::Saved)
+            .await
+            .is_err()
+    );
+
+    keys.set(&store, "openai", "sk-saved-again", KeyPlace::Saved)
+        .await
+        .unwrap();
+    keys.forget(&store, "openai").await.unwrap();
+    assert_eq!(keys.key(&store, "openai").await, None);
+    assert_eq!(store.secret("openai").await.unwrap(), None);
+    drop(owner);
+}
+
+#[wasm_bindgen_test]
+fn every_preset_survives_the_config_round_trip() {
+    for p in Preset::ALL {
+        let (provider, preset) = contestants::kind_of(p);
+        let c = ContestantForm {
+            name: "x".into(),
+            provider,
+            preset,
+            model: "m".into(),
+            ..ContestantForm::default()
+        }
+        .validate("x")
+        .unwrap();
+        assert_eq!(contestants::preset_of(&c), Some(p), "{p:?}");
+        assert_eq!(contestants::key_name(&c).as_deref(), Some(p.id()));
+    }
+}
+
+#[wasm_bindgen_test]
+fn a_key_is_scoped_to_the_address_it_was_given_for() {
+    use arena_providers::Preset;
+    // The preset's own address (with or without a path) shares the preset's key…
+    assert_eq!(contestants::key_name_for(Preset::OpenAi, None), "openai");
+    assert_eq!(
+        contestants::key_name_for(Preset::OpenAi, Some("https://API.openai.com/v1/")),
+        "openai"
+    );
+    // …another host gets a key of its own, so an arena.json cannot redirect the OpenAI key.
+    let elsewhere = contestants::key_name_for(Preset::OpenAi, Some("https://evil.example/v1"));
+    assert_eq!(elsewhere, "openai@https://evil.example");
+    assert_eq!(
+        contestants::key_label(&elsewhere),
+        "OpenAI at https://evil.example"
+    );
+    assert_eq!(
+        contestants::key_name_for(Preset::Anthropic, Some("http://127.0.0.1:9000")),
+        "anthropic@http://127.0.0.1:9000"
+    );
+}
+
+#[wasm_bindgen_test]
+fn a_blind_failure_keeps_the_message_but_not_the_provider_fix() {
+    let origin = "https://arena.example";
+    for preset in [Preset::Ollama, Preset::LmStudio, Preset::Anthropic] {
+        let e = Endpoint::new(preset).network_error(Some("Failed to fetch"), Some(origin));
+        let full = Failure::from_provider(&e);
+        let blind = full.anonymous();
+        assert_eq!(blind.message, full.message);
+        assert_eq!(blind.kind, "network");
+        assert_ne!(blind.hint, full.hint, "{preset:?}");
+        for giveaway in [
+            "OLLAMA_ORIGINS",
+            "Ollama",
+            "LM Studio",
+            "Anthropic",
+            "anthropic-",
+            "lms ",
+        ] {
+            assert!(
+                !blind.sentence().contains(giveaway),
+                "{preset:?}: {}",
+                blind.sentence()
+            );
+        }
+    }
+    let ollama =
+        Failure::from_provider(&Endpoint::new(Preset::Ollama).network_error(None, Some(origin)));
+    assert!(
+        ollama
+            .sentence()
+            .contains("OLLAMA_ORIGINS=https://arena.example")
+    );
+}
+
+/// Waits for the next animation frame (and the one after, so callbacks queued in it ran).
+async fn next_frames() {
+    for _ in 0..2 {
+        let promise = js_sys::Promise::new(&mut |resolve, _| {
+            let cb = wasm_bindgen::closure::Closure::once_into_js(move || {
+                let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
+            });
+            web_sys::window()
+                .unwrap()
+                .request_animation_frame(cb.unchecked_ref())
+                .unwrap();
+        });
+        wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+    }
+}
+
+use wasm_bindgen::JsCast;
+
+#[wasm_bindgen_test]
+async fn text_is_handed_on_once_per_frame_and_the_end_flushes_at_once() {
+    let seen = Rc::new(RefCell::new(Vec::<Update>::new()));
+    let sink = seen.clone();
+    let (batched, _cancel) = contestants::per_frame(Rc::new(move |u| sink.borrow_mut().push(u)));
+    for t in ["He", "llo", ", ", "wörld"] {
+        batched(Update::Text(t.into()));
+    }
+    assert!(seen.borrow().is_empty(), "nothing before the frame");
+    next_frames().await;
+    assert_eq!(*seen.borrow(), vec![Update::Text("Hello, wörld".into())]);
+
+    batched(Update::Text("!".into()));
+    batched(Update::Done(Some("stop".into())));
+    assert_eq!(
+        seen.borrow()[1..],
+        [Update::Text("!".into()), Update::Done(Some("stop".into()))],
+        "the end hands on what is pending first, without waiting"
+    );
+    next_frames().await;
+    assert_eq!(seen.borrow().len(), 3, "the queued frame adds nothing");
+
+    // After an abort, pending text is dropped.
+    let seen = Rc::new(RefCell::new(Vec::<Update>::new()));
+    let sink = seen.clone();
+    let (batched, cancel) = contestants::per_frame(Rc::new(move |u| sink.borrow_mut().push(u)));
+    batched(Update::Text("late".into()));
+    cancel();
+    next_frames().await;
+    assert!(seen.borrow().is_empty());
+}

@@ -10,7 +10,8 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use arena_providers::{
-    ChatRequest, Endpoint, FinishReason, ProviderError, ResponseHead, StreamEvent,
+    Endpoint, FinishReason, HttpRequest, IdlePolicy, IdleWatch, ModelInfo, ProviderError,
+    ResponseHead, StreamEvent,
 };
 use leptos::prelude::{IntervalHandle, set_interval_with_handle};
 use leptos::task::spawn_local;
@@ -36,8 +37,14 @@ fn now_ms() -> u64 {
     ms
 }
 
-/// Sends `request` to `endpoint` and reports what arrives through `on_update`.
-pub fn start(endpoint: Endpoint, request: ChatRequest, on_update: Rc<dyn Fn(Update)>) -> Running {
+/// Sends `request` to `endpoint` and reports what arrives through `on_update`. `idle`, when
+/// set, replaces the preset's stall limits (both before and between events).
+pub fn start(
+    endpoint: Endpoint,
+    http: HttpRequest,
+    idle: Option<Duration>,
+    on_update: Rc<dyn Fn(Update)>,
+) -> Running {
     let controller = web_sys::AbortController::new().ok();
     let cut = Rc::new(Cell::new(Cut::None));
     let signal = controller.as_ref().map(web_sys::AbortController::signal);
@@ -46,7 +53,8 @@ pub fn start(endpoint: Endpoint, request: ChatRequest, on_update: Rc<dyn Fn(Upda
     spawn_local(async move {
         let result = stream(
             &endpoint,
-            &request,
+            &http,
+            idle,
             signal,
             &task_cut,
             task_controller,
@@ -76,34 +84,22 @@ pub fn start(endpoint: Endpoint, request: ChatRequest, on_update: Rc<dyn Fn(Upda
 
 async fn stream(
     endpoint: &Endpoint,
-    request: &ChatRequest,
+    http: &HttpRequest,
+    idle: Option<Duration>,
     signal: Option<web_sys::AbortSignal>,
     cut: &Rc<Cell<Cut>>,
     controller: Option<web_sys::AbortController>,
     on_update: &Rc<dyn Fn(Update)>,
 ) -> Result<(), ProviderError> {
-    let http = endpoint
-        .chat_request(request)
-        .map_err(|e| ProviderError::Other {
-            status: None,
-            message: e.to_string(),
-        })?;
-    let init = web_sys::RequestInit::new();
-    init.set_method(http.method.as_str());
-    // No cookies or HTTP auth towards providers: the key header is the only credential.
-    init.set_credentials(web_sys::RequestCredentials::Omit);
-    init.set_mode(web_sys::RequestMode::Cors);
-    let headers = web_sys::Headers::new().map_err(js_error)?;
-    for h in http.headers.iter() {
-        headers.set(h.name, &h.value).map_err(js_error)?;
-    }
-    init.set_headers(&headers);
-    if let Some(body) = &http.body {
-        init.set_body(&JsValue::from_str(body));
-    }
-    init.set_signal(signal.as_ref());
-
-    let watch = Rc::new(RefCell::new(endpoint.idle_watch(now_ms())));
+    let init = request_init(http, signal.as_ref())?;
+    let policy = idle.map_or_else(
+        || endpoint.idle_policy(),
+        |d| IdlePolicy {
+            first_event: d,
+            between_events: d,
+        },
+    );
+    let watch = Rc::new(RefCell::new(IdleWatch::new(policy, now_ms())));
     let stalled: Rc<RefCell<Option<ProviderError>>> = Rc::new(RefCell::new(None));
     let timer = start_idle_timer(&watch, &stalled, cut, controller);
 
@@ -119,12 +115,7 @@ async fn stream(
             }));
         }
     };
-    let mut head = ResponseHead::new(response.status());
-    for name in ["content-type", "retry-after"] {
-        if let Ok(Some(v)) = response.headers().get(name) {
-            head.insert(name, v);
-        }
-    }
+    let head = response_head(&response);
     let mut decoder = endpoint.decoder(&head);
     let Some(body) = response.body() else {
         clear(timer.as_ref());
@@ -168,6 +159,89 @@ async fn stream(
         });
     }
     outcome
+}
+
+/// The `fetch` options for `http`: CORS, no cookies, the codec's headers and body.
+fn request_init(
+    http: &HttpRequest,
+    signal: Option<&web_sys::AbortSignal>,
+) -> Result<web_sys::RequestInit, ProviderError> {
+    let init = web_sys::RequestInit::new();
+    init.set_method(http.method.as_str());
+    // No cookies or HTTP auth towards providers: the key header is the only credential.
+    init.set_credentials(web_sys::RequestCredentials::Omit);
+    init.set_mode(web_sys::RequestMode::Cors);
+    let headers = web_sys::Headers::new().map_err(js_error)?;
+    for h in http.headers.iter() {
+        headers.set(h.name, &h.value).map_err(js_error)?;
+    }
+    init.set_headers(&headers);
+    if let Some(body) = &http.body {
+        init.set_body(&JsValue::from_str(body));
+    }
+    init.set_signal(signal);
+    Ok(init)
+}
+
+/// The status and the headers the codecs read.
+fn response_head(response: &web_sys::Response) -> ResponseHead {
+    let mut head = ResponseHead::new(response.status());
+    for name in ["content-type", "retry-after", "retry-after-ms"] {
+        if let Ok(Some(v)) = response.headers().get(name) {
+            head.insert(name, v);
+        }
+    }
+    head
+}
+
+/// How long a model list may take before it counts as unreachable.
+const LIST_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Fetches and parses the provider's model list.
+pub async fn list_models(
+    endpoint: &Endpoint,
+    http: &HttpRequest,
+) -> Result<Vec<ModelInfo>, ProviderError> {
+    let controller = web_sys::AbortController::new().map_err(js_error)?;
+    let timed_out = Rc::new(Cell::new(false));
+    let timer = {
+        let (controller, timed_out) = (controller.clone(), timed_out.clone());
+        leptos::prelude::set_timeout_with_handle(
+            move || {
+                timed_out.set(true);
+                controller.abort();
+            },
+            LIST_TIMEOUT,
+        )
+        .ok()
+    };
+    let init = request_init(http, Some(&controller.signal()))?;
+    let window = leptos::prelude::window();
+    let origin = window.location().origin().ok();
+    let result = async {
+        let response: web_sys::Response =
+            JsFuture::from(window.fetch_with_str_and_init(&http.url, &init))
+                .await
+                .map_err(|e| endpoint.network_error(Some(&describe(&e)), origin.as_deref()))?
+                .unchecked_into();
+        let head = response_head(&response);
+        let buffer = JsFuture::from(response.array_buffer().map_err(js_error)?)
+            .await
+            .map_err(|e| endpoint.network_error(Some(&describe(&e)), origin.as_deref()))?;
+        let body = js_sys::Uint8Array::new(&buffer).to_vec();
+        endpoint.parse_models(&head, &body)
+    }
+    .await;
+    if let Some(t) = timer {
+        t.clear();
+    }
+    match result {
+        Err(_) if timed_out.get() => Err(ProviderError::IdleTimeout {
+            after: LIST_TIMEOUT,
+            before_first_token: true,
+        }),
+        r => r,
+    }
 }
 
 /// Emits updates; returns how the stream ended once it has.

@@ -15,6 +15,7 @@ use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 
 use crate::contestants::{self, Running, Update as AnswerUpdate};
+use crate::state::keys::{Keyring, use_keyring};
 use crate::store::IdbStore;
 
 /// Settings key of the battle to restore after a reload.
@@ -40,6 +41,7 @@ pub struct BattleCtl {
     pub saving: RwSignal<bool>,
     running: StoredValue<Vec<(Side, Running)>, LocalStorage>,
     persist_pending: StoredValue<bool, LocalStorage>,
+    keyring: Keyring,
     mode: Mode,
 }
 
@@ -51,6 +53,7 @@ impl BattleCtl {
             saving: RwSignal::new(false),
             running: StoredValue::new_local(Vec::new()),
             persist_pending: StoredValue::new_local(false),
+            keyring: use_keyring(),
             mode,
         };
         // Leaving the page aborts whatever is still streaming.
@@ -185,7 +188,7 @@ impl BattleCtl {
                 continue;
             };
             let key = match contestants::key_name(&contestant) {
-                Some(name) => store.secret(name).await.ok().flatten(),
+                Some(name) => self.keyring.key(store.as_ref(), &name).await,
                 None => None,
             };
             if !self.alive() {
@@ -211,6 +214,11 @@ impl BattleCtl {
                 AnswerUpdate::Text(t) => b.push_text(side, &t),
                 AnswerUpdate::Reasoning(t) => b.push_reasoning(side, &t),
                 AnswerUpdate::Done(reason) => b.finish(side, reason),
+                // A blind battle shows no provider-specific advice before the vote: it
+                // could name the provider (see `Failure::anonymous`).
+                AnswerUpdate::Failed(f) if self.mode == Mode::Anonymous && b.vote.is_none() => {
+                    b.fail(side, f.anonymous().sentence());
+                }
                 AnswerUpdate::Failed(f) => b.fail(side, f.sentence()),
             }
         });

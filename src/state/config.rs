@@ -1,16 +1,73 @@
-//! The arena config, fetched once from `arena.json` beside `index.html`.
+//! The arena config: `arena.json` beside `index.html` (fetched once), joined by the judge's
+//! own contestants from the store's `contestants` object store. Pages read the joined config
+//! through [`use_config`], so a battle finds a user contestant by id like any other.
 
 use arena_core::ArenaConfig;
+use arena_core::config::Contestant;
+use arena_core::store::Store;
 use leptos::prelude::*;
+
+use super::use_store;
 
 /// The config, or a message saying plainly why it could not be loaded.
 pub type ConfigResource = LocalResource<Result<ArenaConfig, String>>;
 
+/// The two halves of the config, for the Models page: what `arena.json` says (read-only)
+/// and the judge's own contestants, with a counter to bump after changing those.
+#[derive(Clone, Copy)]
+pub struct ConfigParts {
+    pub base: ConfigResource,
+    pub user: LocalResource<Result<Vec<Contestant>, String>>,
+    pub user_changed: RwSignal<u64>,
+}
+
+impl std::fmt::Debug for ConfigParts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConfigParts").finish_non_exhaustive()
+    }
+}
+
+impl ConfigParts {
+    /// Reloads the user contestants (and so the joined config) after a change.
+    pub fn reload_user(self) {
+        self.user_changed.update(|n| *n += 1);
+    }
+}
+
+/// Provides the config; call after `provide_store`.
 pub fn provide_config() {
-    provide_context::<ConfigResource>(LocalResource::new(|| load_config("arena.json")));
+    let store = use_store();
+    let base = LocalResource::new(|| load_config("arena.json"));
+    let user_changed = RwSignal::new(0u64);
+    let user = LocalResource::new(move || {
+        user_changed.track();
+        async move {
+            let store = store.await.map_err(|e| e.to_string())?;
+            let mut list = store.contestants().await.map_err(|e| e.to_string())?;
+            list.sort_by_key(|c| c.name.to_lowercase());
+            Ok(list)
+        }
+    });
+    let joined: ConfigResource = LocalResource::new(move || async move {
+        let base = base.await?;
+        // A storage failure must not take the arena down: the config's contestants still run,
+        // and the Models page shows the storage error.
+        let user = user.await.unwrap_or_default();
+        Ok(base.with_user_contestants(&user).0)
+    });
+    provide_context(ConfigParts {
+        base,
+        user,
+        user_changed,
+    });
+    provide_context::<ConfigResource>(joined);
 }
 
 pub fn use_config() -> ConfigResource {
+    expect_context()
+}
+
+pub fn use_config_parts() -> ConfigParts {
     expect_context()
 }
 

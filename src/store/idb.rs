@@ -8,6 +8,7 @@ use arena_core::VoteRecord;
 use arena_core::config::PromptSet;
 use std::collections::HashSet;
 
+use arena_core::config::Contestant;
 use arena_core::formats::pool::with_id;
 use arena_core::store::{
     Conversation, DB_VERSION, ImportReport, Store, StoreError, Written, stores, stores_to_create,
@@ -132,6 +133,13 @@ struct StoredVote {
 /// A record keyed by its id, stored as JSON text (conversations, prompt sets).
 #[derive(Serialize, Deserialize)]
 struct StoredById {
+    id: String,
+    json: String,
+}
+
+/// A user contestant as stored: its JSON beside its id (same reason as votes).
+#[derive(Serialize, Deserialize)]
+struct StoredContestant {
     id: String,
     json: String,
 }
@@ -398,6 +406,65 @@ impl Store for IdbStore {
         tx.object_store(stores::SECRETS)
             .map_err(error)?
             .delete(provider)
+            .primitive()
+            .map_err(error)?
+            .await
+            .map_err(error)?;
+        tx.commit().await.map_err(error)
+    }
+
+    async fn put_contestant(&self, contestant: &Contestant) -> Result<(), StoreError> {
+        let json =
+            serde_json::to_string(contestant).map_err(|e| StoreError::Other(e.to_string()))?;
+        let tx = self
+            .db
+            .transaction(stores::CONTESTANTS)
+            .with_mode(TransactionMode::Readwrite)
+            .build()
+            .map_err(error)?;
+        tx.object_store(stores::CONTESTANTS)
+            .map_err(error)?
+            .put(StoredContestant {
+                id: contestant.id.clone(),
+                json,
+            })
+            .serde()
+            .map_err(error)?
+            .await
+            .map_err(error)?;
+        tx.commit().await.map_err(error)
+    }
+
+    async fn contestants(&self) -> Result<Vec<Contestant>, StoreError> {
+        let tx = self
+            .db
+            .transaction(stores::CONTESTANTS)
+            .build()
+            .map_err(error)?;
+        let os = tx.object_store(stores::CONTESTANTS).map_err(error)?;
+        let all: Vec<StoredContestant> = os
+            .get_all()
+            .serde()
+            .map_err(error)?
+            .await
+            .map_err(error)?
+            .collect::<Result<_, _>>()
+            .map_err(error)?;
+        all.iter()
+            .map(|c| serde_json::from_str(&c.json).map_err(|e| StoreError::Corrupt(e.to_string())))
+            .collect()
+    }
+
+    async fn delete_contestant(&self, id: &str) -> Result<(), StoreError> {
+        let tx = self
+            .db
+            .transaction(stores::CONTESTANTS)
+            .with_mode(TransactionMode::Readwrite)
+            .build()
+            .map_err(error)?;
+        tx.object_store(stores::CONTESTANTS)
+            .map_err(error)?
+            .delete(id)
             .primitive()
             .map_err(error)?
             .await

@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::config::Contestant;
 use crate::config::PromptSet;
 use crate::formats::pool::with_id;
 use crate::record::{Message, VoteRecord};
@@ -148,6 +149,13 @@ pub trait Store {
     async fn put_secret(&self, provider: &str, secret: &str) -> Result<(), StoreError>;
     async fn secret(&self, provider: &str) -> Result<Option<String>, StoreError>;
     async fn delete_secret(&self, provider: &str) -> Result<(), StoreError>;
+
+    /// Adds or replaces (by id) one of the judge's own contestants.
+    async fn put_contestant(&self, contestant: &Contestant) -> Result<(), StoreError>;
+    /// The judge's own contestants, by id.
+    async fn contestants(&self) -> Result<Vec<Contestant>, StoreError>;
+    /// Removes a contestant; removing one that is not there is not an error.
+    async fn delete_contestant(&self, id: &str) -> Result<(), StoreError>;
 }
 
 /// A [`Store`] in memory, for native tests and tools.
@@ -164,6 +172,7 @@ struct Inner {
     prompt_sets: BTreeMap<String, PromptSet>,
     settings: BTreeMap<String, serde_json::Value>,
     secrets: BTreeMap<String, String>,
+    contestants: BTreeMap<String, Contestant>,
 }
 
 impl MemoryStore {
@@ -282,6 +291,23 @@ impl Store for MemoryStore {
         self.inner.borrow_mut().secrets.remove(provider);
         Ok(())
     }
+
+    async fn put_contestant(&self, contestant: &Contestant) -> Result<(), StoreError> {
+        self.inner
+            .borrow_mut()
+            .contestants
+            .insert(contestant.id.clone(), contestant.clone());
+        Ok(())
+    }
+
+    async fn contestants(&self) -> Result<Vec<Contestant>, StoreError> {
+        Ok(self.inner.borrow().contestants.values().cloned().collect())
+    }
+
+    async fn delete_contestant(&self, id: &str) -> Result<(), StoreError> {
+        self.inner.borrow_mut().contestants.remove(id);
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -395,6 +421,32 @@ mod tests {
             let stored = s.votes().await.unwrap();
             assert!(stored.iter().all(|v| !v.id.is_empty()));
             assert!(s.vote(&with_id(fastchat).id).await.unwrap().is_some());
+        });
+    }
+
+    #[test]
+    fn contestants_are_put_by_id_listed_and_deleted() {
+        use crate::config::ContestantForm;
+        block_on(async {
+            let s = MemoryStore::new();
+            let mk = |id: &str, name: &str| {
+                ContestantForm {
+                    name: name.into(),
+                    model: "m".into(),
+                    ..ContestantForm::default()
+                }
+                .validate(id)
+                .unwrap()
+            };
+            s.put_contestant(&mk("b", "B")).await.unwrap();
+            s.put_contestant(&mk("a", "A")).await.unwrap();
+            s.put_contestant(&mk("b", "B edited")).await.unwrap();
+            let all = s.contestants().await.unwrap();
+            let names: Vec<_> = all.iter().map(|c| c.name.as_str()).collect();
+            assert_eq!(names, ["A", "B edited"]);
+            s.delete_contestant("a").await.unwrap();
+            s.delete_contestant("missing").await.unwrap();
+            assert_eq!(s.contestants().await.unwrap().len(), 1);
         });
     }
 

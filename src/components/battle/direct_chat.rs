@@ -4,7 +4,6 @@ use std::rc::Rc;
 
 use arena_core::ArenaConfig;
 use arena_core::battle::chat::Chat;
-use arena_core::store::Store;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rand::SeedableRng;
@@ -12,12 +11,14 @@ use rand::SeedableRng;
 use super::answer::TurnView;
 use super::composer::Composer;
 use crate::contestants::{self, Running, Update as AnswerUpdate};
+use crate::state::keys::use_keyring;
 use crate::store::IdbStore;
 
 #[component]
 pub fn DirectChat(config: Rc<ArenaConfig>, store: Rc<IdbStore>) -> impl IntoView {
     let contestants = config.contestants.clone();
     let chat = RwSignal::new(Chat::default());
+    let keyring = use_keyring();
     let prompt = RwSignal::new(String::new());
     let pick = RwSignal::new(
         config
@@ -50,7 +51,7 @@ pub fn DirectChat(config: Rc<ArenaConfig>, store: Rc<IdbStore>) -> impl IntoView
         };
         spawn_local(async move {
             let key = match contestants::key_name(&contestant) {
-                Some(name) => store.secret(name).await.ok().flatten(),
+                Some(name) => keyring.key(store.as_ref(), &name).await,
                 None => None,
             };
             let messages = chat.with_untracked(Chat::messages);
