@@ -34,10 +34,86 @@ impl ConfigParts {
     }
 }
 
+/// Where the config comes from: `arena.json` beside the page, or the page's `?config=URL`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Source {
+    Default,
+    /// A `?config=` URL on the page's own origin: used as it is.
+    SameOrigin(String),
+    /// A `?config=` URL on another origin: it would decide which models the judge talks to
+    /// and where votes are synced, so it is used only once the judge confirms.
+    Foreign {
+        url: String,
+        origin: String,
+    },
+}
+
+/// The judge's answer to a config from another origin (`None` while undecided).
+#[derive(Debug, Clone)]
+pub struct ConfigConsent {
+    pub url: String,
+    pub origin: String,
+    pub decided: RwSignal<Option<bool>>,
+}
+
+/// Told apart by origin, as the browser does (scheme, host and port).
+fn source() -> Source {
+    let location = window().location();
+    let (Ok(href), Ok(search)) = (location.href(), location.search()) else {
+        return Source::Default;
+    };
+    let Some(wanted) = web_sys::UrlSearchParams::new_with_str(&search)
+        .ok()
+        .and_then(|p| p.get("config"))
+        .filter(|v| !v.trim().is_empty())
+    else {
+        return Source::Default;
+    };
+    let Ok(url) = web_sys::Url::new_with_base(wanted.trim(), &href) else {
+        return Source::Default;
+    };
+    if !matches!(url.protocol().as_str(), "https:" | "http:") {
+        return Source::Default;
+    }
+    let here = location.origin().unwrap_or_default();
+    if url.origin() == here {
+        Source::SameOrigin(url.href())
+    } else {
+        Source::Foreign {
+            url: url.href(),
+            origin: url.origin(),
+        }
+    }
+}
+
 /// Provides the config; call after `provide_store`.
 pub fn provide_config() {
     let store = use_store();
-    let base = LocalResource::new(|| load_config("arena.json"));
+    let source = source();
+    let decided = RwSignal::new(None::<bool>);
+    if let Source::Foreign { url, origin } = &source {
+        provide_context(ConfigConsent {
+            url: url.clone(),
+            origin: origin.clone(),
+            decided,
+        });
+    }
+    let base = LocalResource::new(move || {
+        let answer = decided.get();
+        let source = source.clone();
+        async move {
+            match source {
+                Source::Default => load_config("arena.json").await,
+                Source::SameOrigin(url) => load_config(&url).await,
+                Source::Foreign { url, .. } => match answer {
+                    Some(true) => load_config(&url).await,
+                    Some(false) => load_config("arena.json").await,
+                    None => Err("This link asks to load an arena config from another site;                                  confirm or decline it above."
+                        .to_string()),
+                },
+            }
+        }
+    });
     let user_changed = RwSignal::new(0u64);
     let user = LocalResource::new(move || {
         user_changed.track();

@@ -6,7 +6,8 @@ pub mod keys;
 mod store;
 
 pub use config::{
-    ConfigParts, ConfigResource, load_config, provide_config, use_config, use_config_parts,
+    ConfigConsent, ConfigParts, ConfigResource, load_config, provide_config, use_config,
+    use_config_parts,
 };
 pub use keys::{KeyPlace, Keyring, provide_keyring, use_keyring};
 pub use store::{StoreResource, VotesChanged, provide_store, use_store, use_votes_changed};

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use super::ThemeToggle;
+use super::{ConfigConsentBanner, ThemeToggle};
 use crate::router::Page;
 use crate::state::use_config;
 
@@ -44,6 +44,7 @@ pub fn Shell(page: ReadSignal<Page>, children: Children) -> impl IntoView {
             <ThemeToggle />
         </header>
         <main id="main" class="page" tabindex="-1">
+            <ConfigConsentBanner />
             {children()}
         </main>
         <footer class="site-footer">

@@ -26,7 +26,10 @@ export function serveStatic(dir, host = '127.0.0.1', port = 0, { overrides = {} 
     requests.push(path);
     if (path in overrides) {
       const o = overrides[path];
-      res.writeHead(o.status ?? 200, { 'content-type': o.type ?? 'application/json' });
+      res.writeHead(o.status ?? 200, {
+        'content-type': o.type ?? 'application/json',
+        ...(o.cors ? { 'access-control-allow-origin': '*' } : {}),
+      });
       res.end(o.body ?? '');
       return;
     }
