@@ -3,6 +3,8 @@
 pub mod battle;
 mod config;
 mod store;
+mod worker;
 
 pub use config::{ConfigResource, load_config, provide_config, use_config};
 pub use store::{StoreResource, VotesChanged, provide_store, use_store, use_votes_changed};
+pub use worker::{DataWorker, RATINGS_TIMEOUT, provide_data_worker, use_data_worker};
