@@ -8,13 +8,14 @@ use arena_core::battle::pairing::{Candidate, Pairing, known_rating, pick_pair};
 use arena_core::battle::{Battle, Fighter, Mode, Side};
 use arena_core::config::Contestant;
 use arena_core::store::Store;
-use arena_core::{LeaderboardOptions, VoteRecord, Winner, compute_leaderboard};
+use arena_core::{VoteRecord, Winner};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 
 use crate::contestants::{self, Running, Update as AnswerUpdate};
+use crate::state::DataWorker;
 use crate::state::keys::{Keyring, use_keyring};
 use crate::store::IdbStore;
 
@@ -43,6 +44,8 @@ pub struct BattleCtl {
     persist_pending: StoredValue<bool, LocalStorage>,
     keyring: Keyring,
     mode: Mode,
+    /// Ranks the stored votes for efficient pairing (absent outside the app, e.g. in tests).
+    worker: Option<DataWorker>,
 }
 
 impl BattleCtl {
@@ -55,6 +58,7 @@ impl BattleCtl {
             persist_pending: StoredValue::new_local(false),
             keyring: use_keyring(),
             mode,
+            worker: use_context::<DataWorker>(),
         };
         // Leaving the page aborts whatever is still streaming.
         on_cleanup(move || ctl.abort_all());
@@ -156,7 +160,7 @@ impl BattleCtl {
                 }
                 (find(&a)?, find(&b)?)
             }
-            None => pick(config, store).await?,
+            None => pick(config, self.worker).await?,
         };
         let id = crate::browser::random::new_id();
         let current = Current {
@@ -369,24 +373,30 @@ fn fighter(c: &Contestant) -> Fighter {
 }
 
 /// Draws two contestants by the config's weights, or by efficient pairing from the ratings
-/// of the votes stored so far.
-async fn pick<'c>(
-    config: &'c ArenaConfig,
-    store: &IdbStore,
-) -> Result<(&'c Contestant, &'c Contestant), String> {
-    let pairing = if config.efficient_pairing {
+/// of the votes stored so far, which the data worker computes off the main thread.
+async fn pick(
+    config: &ArenaConfig,
+    worker: Option<DataWorker>,
+) -> Result<(&Contestant, &Contestant), String> {
+    let mut pairing = if config.efficient_pairing {
         Pairing::Efficient
     } else {
         Pairing::Weighted
     };
-    let ratings = if pairing == Pairing::Efficient {
-        let votes = store.votes().await.unwrap_or_default();
-        compute_leaderboard(&votes, &LeaderboardOptions::default())
-            .map(|lb| lb.rows)
-            .unwrap_or_default()
-    } else {
-        Vec::new()
-    };
+    let mut ratings = Vec::new();
+    if pairing == Pairing::Efficient {
+        match worker {
+            Some(w) => match w.ratings().await {
+                Ok(rows) => ratings = rows,
+                // FALLBACK: the worker could not answer (failed to start, crashed, storage
+                // unavailable, or slower than `RATINGS_TIMEOUT`): draw by weight rather than
+                // hold up the battle.
+                Err(_) => pairing = Pairing::Weighted,
+            },
+            // FALLBACK: no worker in this context: draw by weight.
+            None => pairing = Pairing::Weighted,
+        }
+    }
     let candidates: Vec<Candidate> = config
         .contestants
         .iter()

@@ -4,6 +4,7 @@ pub mod battle;
 mod config;
 pub mod keys;
 mod store;
+mod worker;
 
 pub use config::{
     ConfigConsent, ConfigParts, ConfigResource, load_config, provide_config, use_config,
@@ -11,3 +12,4 @@ pub use config::{
 };
 pub use keys::{KeyPlace, Keyring, provide_keyring, use_keyring};
 pub use store::{StoreResource, VotesChanged, provide_store, use_store, use_votes_changed};
+pub use worker::{DataWorker, RATINGS_TIMEOUT, provide_data_worker, use_data_worker};

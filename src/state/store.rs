@@ -14,11 +14,15 @@ pub type StoreResource = LocalResource<Result<Rc<IdbStore>, StoreError>>;
 #[derive(Debug, Clone, Copy)]
 pub struct VotesChanged(pub RwSignal<u64>);
 
+/// Provides the open store, its `VotesChanged` counter and the shared data worker that
+/// reads the same database off the main thread (ratings for pairing, exports).
 pub fn provide_store() {
     provide_context::<StoreResource>(LocalResource::new(|| async {
         IdbStore::open(DB_NAME).await.map(Rc::new)
     }));
-    provide_context(VotesChanged(RwSignal::new(0)));
+    let votes = VotesChanged(RwSignal::new(0));
+    provide_context(votes);
+    super::provide_data_worker(DB_NAME, votes);
 }
 
 pub fn use_store() -> StoreResource {

@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{ErrorEvent, File, MessageEvent, Worker};
+use web_sys::{Blob, ErrorEvent, File, MessageEvent, Worker};
 
 use super::protocol::{Request, Response};
 
@@ -41,6 +41,15 @@ impl WorkerClient {
         on_response: impl Fn(Response) + 'static,
         on_failure: impl Fn(String) + 'static,
     ) -> Result<WorkerClient, String> {
+        WorkerClient::spawn_with_files(move |r, _| on_response(r), on_failure)
+    }
+
+    /// [`WorkerClient::spawn`], with the file that came beside an answer (an export's
+    /// `Blob`) handed to `on_response` too.
+    pub fn spawn_with_files(
+        on_response: impl Fn(Response, Option<Blob>) + 'static,
+        on_failure: impl Fn(String) + 'static,
+    ) -> Result<WorkerClient, String> {
         let worker = Worker::new(WORKER_URL)
             .map_err(|e| format!("The background worker could not start: {e:?}"))?;
         let shared = Rc::new(Shared {
@@ -52,7 +61,20 @@ impl WorkerClient {
         let fail = on_failure.clone();
         let s = shared.clone();
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
-            let Some(text) = ev.data().as_string() else {
+            // Plain JSON text, or `{ msg, file }` when a file travels beside the answer.
+            let data = ev.data();
+            let (text, file) = match data.as_string() {
+                Some(t) => (Some(t), None),
+                None => (
+                    js_sys::Reflect::get(&data, &"msg".into())
+                        .ok()
+                        .and_then(|v| v.as_string()),
+                    js_sys::Reflect::get(&data, &"file".into())
+                        .ok()
+                        .and_then(|v| v.dyn_into::<Blob>().ok()),
+                ),
+            };
+            let Some(text) = text else {
                 return;
             };
             match serde_json::from_str::<Response>(&text) {
@@ -62,7 +84,7 @@ impl WorkerClient {
                         let _ = s.worker.post_message(&m);
                     }
                 }
-                Ok(r) => on_response(r),
+                Ok(r) => on_response(r, file),
                 Err(e) => fail(format!("The background worker sent a bad answer: {e}")),
             }
         });

@@ -1,7 +1,8 @@
 //! Messages between the page and the data worker.
 
 use arena_core::Leaderboard;
-use arena_core::ratings::LeaderboardOptions;
+use arena_core::formats::export::{ExportCount, ExportFormat};
+use arena_core::ratings::{LeaderboardOptions, LeaderboardRow};
 use arena_core::store::ImportReport;
 use serde::{Deserialize, Serialize};
 
@@ -16,6 +17,19 @@ pub enum Request {
         db: String,
         votes_version: u64,
         options: LeaderboardOptions,
+    },
+    /// The leaderboard rows (default options) of the votes in `db`, for efficient pairing.
+    /// Cached like [`Request::Leaderboard`]'s votes, by `votes_version`.
+    Ratings {
+        id: u64,
+        db: String,
+        votes_version: u64,
+    },
+    /// Every vote in `db`, written in `format`; the file comes back beside the answer.
+    Export {
+        id: u64,
+        db: String,
+        format: ExportFormat,
     },
     /// Import the file posted beside this message into `db`.
     Import {
@@ -87,6 +101,14 @@ pub enum Response {
         load_ms: f64,
         compute_ms: f64,
     },
+    /// The rows for [`Request::Ratings`]: empty when the votes cannot be ranked (none yet).
+    Ratings { id: u64, rows: Vec<LeaderboardRow> },
+    /// A finished export: the file (a `Blob` with the format's media type) travels beside
+    /// this message; a failure is a sentence.
+    Exported {
+        id: u64,
+        result: Result<ExportCount, String>,
+    },
     Progress {
         id: u64,
         phase: ImportPhase,
@@ -108,6 +130,22 @@ pub enum Response {
     },
     /// A request that could not be handled (e.g. storage could not be opened).
     Failed { id: u64, message: String },
+}
+
+impl Response {
+    /// The id of the request this answers (`None` for [`Response::Ready`]).
+    pub fn id(&self) -> Option<u64> {
+        match self {
+            Response::Ready => None,
+            Response::Leaderboard { id, .. }
+            | Response::Ratings { id, .. }
+            | Response::Exported { id, .. }
+            | Response::Progress { id, .. }
+            | Response::Imported { id, .. }
+            | Response::Bench { id, .. }
+            | Response::Failed { id, .. } => Some(*id),
+        }
+    }
 }
 
 impl ImportFailure {

@@ -4,13 +4,14 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use arena_core::VoteRecord;
+use arena_core::formats::export::{ExportCount, ExportFormat, export_records};
 use arena_core::formats::{FormatError, RecordReader};
 use arena_core::ratings::synthetic::synthetic_battles;
 use arena_core::ratings::{CiMethod, LeaderboardOptions, compute_leaderboard};
 use arena_core::store::{ImportReport, Store};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
+use web_sys::{Blob, BlobPropertyBag, DedicatedWorkerGlobalScope, File, MessageEvent};
 
 use super::file_read::FileRead;
 use super::protocol::{BadLine, ImportFailure, ImportPhase, Imported, Request, Response};
@@ -51,6 +52,19 @@ fn post(response: &Response) {
     }
 }
 
+/// Posts `response` with `file` beside it (as `{ msg, file }`, the shape requests use).
+fn post_with_file(response: &Response, file: &Blob) {
+    match serde_json::to_string(response) {
+        Ok(text) => {
+            let msg = js_sys::Object::new();
+            let _ = js_sys::Reflect::set(&msg, &"msg".into(), &JsValue::from_str(&text));
+            let _ = js_sys::Reflect::set(&msg, &"file".into(), file);
+            let _ = scope().post_message(&msg);
+        }
+        Err(e) => web_sys::console::error_1(&format!("worker: unserialisable answer: {e}").into()),
+    }
+}
+
 /// Starts answering messages; called by the worker binary's `main`.
 pub fn run() {
     let state: Shared = Rc::new(RefCell::new(State::default()));
@@ -86,6 +100,30 @@ async fn handle(state: &Shared, request: Request, file: Option<File>) {
             state.borrow_mut().latest_leaderboard = id;
             leaderboard(state, id, &db, votes_version, &options).await;
         }
+        Request::Ratings {
+            id,
+            db,
+            votes_version,
+        } => match votes(state, &db, votes_version).await {
+            Ok(votes) => post(&Response::Ratings {
+                id,
+                rows: ratings(&votes),
+            }),
+            Err(message) => post(&Response::Failed { id, message }),
+        },
+        Request::Export { id, db, format } => match export(state, &db, format).await {
+            Ok((count, file)) => post_with_file(
+                &Response::Exported {
+                    id,
+                    result: Ok(count),
+                },
+                &file,
+            ),
+            Err(message) => post(&Response::Exported {
+                id,
+                result: Err(message),
+            }),
+        },
         Request::Import {
             id,
             db,
@@ -129,6 +167,55 @@ async fn open(state: &Shared, db: &str) -> Result<Rc<IdbStore>, String> {
     Ok(store)
 }
 
+/// The votes of `db`, read again only when `votes_version` (or the database) changes.
+async fn votes(
+    state: &Shared,
+    db: &str,
+    votes_version: u64,
+) -> Result<Rc<Vec<VoteRecord>>, String> {
+    let cached = state
+        .borrow()
+        .votes
+        .as_ref()
+        .filter(|(name, v, _)| name == db && *v == votes_version)
+        .map(|(_, _, votes)| votes.clone());
+    if let Some(v) = cached {
+        return Ok(v);
+    }
+    let store = open(state, db).await?;
+    let v = Rc::new(store.votes().await.map_err(|e| e.to_string())?);
+    state.borrow_mut().votes = Some((db.to_string(), votes_version, v.clone()));
+    Ok(v)
+}
+
+/// The rows efficient pairing reads: default options; none when the votes cannot be ranked.
+fn ratings(votes: &[VoteRecord]) -> Vec<arena_core::ratings::LeaderboardRow> {
+    if votes.is_empty() {
+        return Vec::new();
+    }
+    compute_leaderboard(votes, &LeaderboardOptions::default())
+        .map_or_else(|_| Vec::new(), |lb| lb.rows)
+}
+
+/// Every stored vote (read afresh: an export is exact) as a file in `format`.
+async fn export(
+    state: &Shared,
+    db: &str,
+    format: ExportFormat,
+) -> Result<(ExportCount, Blob), String> {
+    let store = open(state, db).await?;
+    let votes = store.votes().await.map_err(|e| e.to_string())?;
+    let mut bytes = Vec::new();
+    let count = export_records(format, &votes, &mut bytes)
+        .map_err(|e| format!("The export could not be written: {e}"))?;
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes.as_slice()));
+    let options = BlobPropertyBag::new();
+    options.set_type(format.mime());
+    let file = Blob::new_with_u8_array_sequence_and_options(&parts, &options)
+        .map_err(|e| format!("The export could not be written: {e:?}"))?;
+    Ok((count, file))
+}
+
 async fn leaderboard(
     state: &Shared,
     id: u64,
@@ -136,30 +223,12 @@ async fn leaderboard(
     votes_version: u64,
     options: &LeaderboardOptions,
 ) {
-    let cached = state
-        .borrow()
-        .votes
-        .as_ref()
-        .filter(|(name, v, _)| name == db && *v == votes_version)
-        .map(|(_, _, votes)| votes.clone());
     let t0 = now();
-    let votes = if let Some(v) = cached {
-        v
-    } else {
-        let loaded = match open(state, db).await {
-            Ok(store) => store.votes().await.map_err(|e| e.to_string()),
-            Err(e) => Err(e),
-        };
-        match loaded {
-            Ok(v) => {
-                let v = Rc::new(v);
-                state.borrow_mut().votes = Some((db.to_string(), votes_version, v.clone()));
-                v
-            }
-            Err(message) => {
-                post(&Response::Failed { id, message });
-                return;
-            }
+    let votes = match votes(state, db, votes_version).await {
+        Ok(v) => v,
+        Err(message) => {
+            post(&Response::Failed { id, message });
+            return;
         }
     };
     let load_ms = now() - t0;

@@ -1,15 +1,15 @@
-//! Exports as file downloads, in every format of `arena_core::formats::export`.
+//! Exports as file downloads, in every format of `arena_core::formats::export`. The shared
+//! data worker reads the votes and writes the file; the page only offers it for download.
 
 use std::fmt::Write as _;
 
-use arena_core::formats::export::{ExportFormat, export_records};
-use arena_core::store::Store;
+use arena_core::formats::export::ExportFormat;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::browser::download::download_text;
+use crate::browser::download::download_blob;
 use crate::components::notice::ErrorNotice;
-use crate::state::use_store;
+use crate::state::use_data_worker;
 
 fn label(f: ExportFormat) -> (&'static str, &'static str, &'static str) {
     // (test id, button, description)
@@ -40,26 +40,23 @@ fn label(f: ExportFormat) -> (&'static str, &'static str, &'static str) {
 
 #[component]
 pub fn ExportButtons() -> impl IntoView {
-    let store = use_store();
+    let worker = use_data_worker();
     let error = RwSignal::new(None::<String>);
     let status = RwSignal::new(None::<String>);
     let export = move |format: ExportFormat| {
-        let Some(result) = store.get() else {
-            return;
-        };
+        let file = worker.export(format);
         spawn_local(async move {
             let outcome = async {
-                let s = result.map_err(|e| e.to_string())?;
-                let votes = s.votes().await.map_err(|e| e.to_string())?;
-                let mut bytes = Vec::new();
-                let n = export_records(format, &votes, &mut bytes)
-                    .map_err(|e| format!("The export could not be written: {e}"))?;
-                let text = String::from_utf8(bytes).map_err(|e| e.to_string())?;
-                download_text(format.file_name(), format.mime(), &text)
+                let (n, file) = file.await?;
+                download_blob(format.file_name(), &file)
                     .map_err(|e| format!("The browser refused the download: {e:?}"))?;
                 Ok::<_, String>(n)
             }
             .await;
+            // The page may be gone by the time the file is written.
+            if error.is_disposed() {
+                return;
+            }
             match outcome {
                 Ok(n) => {
                     error.set(None);

@@ -1,0 +1,145 @@
+// Efficient pairing ranks the stored votes in the data worker, off the main thread: a pair
+// that is already well measured is (almost) never drawn again, and a worker that cannot
+// start falls back to the weighted draw without holding up the battle.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { serveStatic } from '../support/static-server.mjs';
+import { startTestServer } from '../support/testserver.mjs';
+import { launch, newPage } from '../support/browser.mjs';
+import { Shell } from '../pages/shell.mjs';
+import { ArenaPage } from '../pages/arena.mjs';
+import { DataPage } from '../pages/data.mjs';
+
+const DIST = process.env.ARENA_DIST ?? 'dist';
+const WORKER = '/leaderboard_worker_loader.js';
+const IDS = ['alpha', 'beta', 'gamma'];
+let browser;
+let provider;
+
+function arenaJson() {
+  return JSON.stringify({
+    schema: 1,
+    arena_id: 'e2e',
+    title: 'E2E arena',
+    efficient_pairing: true,
+    contestants: IDS.map((id) => ({
+      id, name: `Model ${id}`, provider: 'openai-compatible', preset: 'vllm',
+      base_url: `${provider.url}/vllm/v1`, model: 'slow-5',
+    })),
+  });
+}
+
+/** 600 votes between alpha and beta, half won by each: that pair's order is well known. */
+function knownPairFile() {
+  const dir = mkdtempSync(join(tmpdir(), 'arena-pairing-'));
+  const path = join(dir, 'known-pair.jsonl');
+  const lines = [];
+  for (let t = 0; t < 600; t++) {
+    const prompt = [{ role: 'user', content: `Question ${t}` }];
+    lines.push(JSON.stringify({
+      question_id: `q-${t}`, model_a: 'alpha', model_b: 'beta',
+      winner: t % 2 ? 'model_a' : 'model_b', judge: 'judge-1',
+      conversation_a: prompt, conversation_b: prompt, turn: 1, anony: true,
+      language: 'English', tstamp: 1_700_000_000 + t,
+    }));
+  }
+  writeFileSync(path, lines.join('\n') + '\n');
+  return path;
+}
+
+/** The battle the page last drew, from the setting it restores: { id, pair } or null. */
+async function currentBattle(page) {
+  return page.evaluate(() => new Promise((ok, fail) => {
+    const open = indexedDB.open('arena');
+    open.onerror = () => fail(open.error);
+    open.onsuccess = () => {
+      const get = open.result.transaction('settings').objectStore('settings').get('current_battle');
+      get.onerror = () => fail(get.error);
+      get.onsuccess = () => {
+        open.result.close();
+        const c = get.result ? JSON.parse(get.result.json) : null;
+        ok(c ? { id: c.id, pair: [c.a, c.b].sort().join(' vs ') } : null);
+      };
+    };
+  }));
+}
+
+/** Waits until a battle other than `previous` is drawn; resolves to it. */
+async function nextBattle(page, previous) {
+  for (let t = 0; t < 200; t++) {
+    const c = await currentBattle(page);
+    if (c && c.id !== previous?.id) return c;
+    await page.waitForTimeout(50);
+  }
+  throw new Error('no battle was drawn within 10 s');
+}
+
+before(async () => {
+  provider = await startTestServer();
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await provider?.close();
+});
+
+test('efficient pairing ranks in the worker and avoids the pair it already knows', async () => {
+  const site = await serveStatic(DIST, '127.0.0.1', 0, { overrides: { '/arena.json': { body: arenaJson() } } });
+  const { page, errors, context } = await newPage(browser);
+  after(() => Promise.all([context.close(), site.close()]));
+  const shell = new Shell(page, site.url);
+  await shell.open('#/data');
+  const data = new DataPage(page);
+  await data.ready();
+  await data.import(knownPairFile());
+  assert.match(await data.status(), /600 new votes/);
+
+  await shell.open('#/');
+  const arena = new ArenaPage(page);
+  await arena.ready();
+  const workersBefore = site.requests.filter((p) => p === WORKER).length;
+  // Weighted pairing would draw alpha vs beta one time in three; efficient pairing about
+  // one time in a thousand, since both are rated within a few points and gamma not at all.
+  // The first draw starts the worker, which reads and ranks the votes; on a busy machine
+  // that can outlast the battle's wait (it then draws by weight). Not counted; later draws
+  // find the votes already read.
+  await arena.send('Warm-up');
+  let battle = await nextBattle(page, null);
+  await page.getByTestId('new-round').click();
+  await page.waitForTimeout(2_000);
+  const draws = [];
+  for (let i = 0; i < 12; i++) {
+    await arena.send(`Prompt ${i}`);
+    battle = await nextBattle(page, battle);
+    draws.push(battle.pair);
+    await page.getByTestId('new-round').click();
+  }
+  assert.ok(!draws.includes('alpha vs beta'), `the known pair was drawn: ${draws}`);
+  assert.equal(site.requests.filter((p) => p === WORKER).length, workersBefore + 1,
+    'the battle page starts one shared worker for all its draws');
+  assert.deepEqual(errors, []);
+});
+
+test('a worker that cannot load falls back to the weighted draw at once', async () => {
+  const site = await serveStatic(DIST, '127.0.0.1', 0, {
+    overrides: {
+      '/arena.json': { body: arenaJson() },
+      [WORKER]: { status: 404, type: 'text/plain', body: 'not found' },
+    },
+  });
+  const { page, context } = await newPage(browser);
+  after(() => Promise.all([context.close(), site.close()]));
+  const shell = new Shell(page, site.url);
+  await shell.open('#/');
+  const arena = new ArenaPage(page);
+  await arena.ready();
+  const t0 = Date.now();
+  await arena.send('Hello');
+  await arena.waitForJudging(10_000);
+  assert.ok(Date.now() - t0 < 5_000, `the battle waited ${Date.now() - t0} ms for the worker`);
+  assert.ok(site.requests.includes(WORKER), 'the worker was asked for');
+});
