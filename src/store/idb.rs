@@ -84,6 +84,79 @@ impl IdbStore {
         self.db.close();
     }
 
+    /// Writes `value` as JSON under `id` in a store keyed by `id` (in-line keys).
+    async fn put_by_id<T: Serialize>(
+        &self,
+        store: &str,
+        id: &str,
+        value: &T,
+    ) -> Result<(), StoreError> {
+        let json = serde_json::to_string(value).map_err(|e| StoreError::Other(e.to_string()))?;
+        let tx = self
+            .db
+            .transaction(store)
+            .with_mode(TransactionMode::Readwrite)
+            .build()
+            .map_err(error)?;
+        tx.object_store(store)
+            .map_err(error)?
+            .put(StoredById {
+                id: id.to_string(),
+                json,
+            })
+            .serde()
+            .map_err(error)?
+            .await
+            .map_err(error)?;
+        tx.commit().await.map_err(error)
+    }
+
+    async fn get_by_id<T: for<'de> Deserialize<'de>>(
+        &self,
+        store: &str,
+        id: &str,
+    ) -> Result<Option<T>, StoreError> {
+        let tx = self.db.transaction(store).build().map_err(error)?;
+        let os = tx.object_store(store).map_err(error)?;
+        let found: Option<StoredById> = os.get(id).serde().map_err(error)?.await.map_err(error)?;
+        found.map(|s| decode(&s.json)).transpose()
+    }
+
+    /// Every record of a store keyed by `id`, in key order.
+    async fn all_by_id<T: for<'de> Deserialize<'de>>(
+        &self,
+        store: &str,
+    ) -> Result<Vec<T>, StoreError> {
+        let tx = self.db.transaction(store).build().map_err(error)?;
+        let os = tx.object_store(store).map_err(error)?;
+        let all: Vec<StoredById> = os
+            .get_all()
+            .serde()
+            .map_err(error)?
+            .await
+            .map_err(error)?
+            .collect::<Result<_, _>>()
+            .map_err(error)?;
+        all.iter().map(|s| decode(&s.json)).collect()
+    }
+
+    async fn delete_key(&self, store: &str, key: &str) -> Result<(), StoreError> {
+        let tx = self
+            .db
+            .transaction(store)
+            .with_mode(TransactionMode::Readwrite)
+            .build()
+            .map_err(error)?;
+        tx.object_store(store)
+            .map_err(error)?
+            .delete(key)
+            .primitive()
+            .map_err(error)?
+            .await
+            .map_err(error)?;
+        tx.commit().await.map_err(error)
+    }
+
     async fn get_json<T: for<'de> Deserialize<'de>>(
         &self,
         store: &str,
@@ -130,16 +203,9 @@ struct StoredVote {
     json: String,
 }
 
-/// A record keyed by its id, stored as JSON text (conversations, prompt sets).
+/// A record keyed by its id, stored as JSON text (conversations, prompt sets, contestants).
 #[derive(Serialize, Deserialize)]
 struct StoredById {
-    id: String,
-    json: String,
-}
-
-/// A user contestant as stored: its JSON beside its id (same reason as votes).
-#[derive(Serialize, Deserialize)]
-struct StoredContestant {
     id: String,
     json: String,
 }
@@ -289,95 +355,24 @@ impl Store for IdbStore {
     }
 
     async fn put_conversation(&self, conversation: &Conversation) -> Result<(), StoreError> {
-        let json =
-            serde_json::to_string(conversation).map_err(|e| StoreError::Other(e.to_string()))?;
-        let tx = self
-            .db
-            .transaction(stores::CONVERSATIONS)
-            .with_mode(TransactionMode::Readwrite)
-            .build()
-            .map_err(error)?;
-        tx.object_store(stores::CONVERSATIONS)
-            .map_err(error)?
-            .put(StoredById {
-                id: conversation.id.clone(),
-                json,
-            })
-            .serde()
-            .map_err(error)?
+        self.put_by_id(stores::CONVERSATIONS, &conversation.id, conversation)
             .await
-            .map_err(error)?;
-        tx.commit().await.map_err(error)
     }
 
     async fn conversation(&self, id: &str) -> Result<Option<Conversation>, StoreError> {
-        let tx = self
-            .db
-            .transaction(stores::CONVERSATIONS)
-            .build()
-            .map_err(error)?;
-        let os = tx.object_store(stores::CONVERSATIONS).map_err(error)?;
-        let c: Option<StoredById> = os.get(id).serde().map_err(error)?.await.map_err(error)?;
-        c.map(|c| serde_json::from_str(&c.json).map_err(|e| StoreError::Corrupt(e.to_string())))
-            .transpose()
+        self.get_by_id(stores::CONVERSATIONS, id).await
     }
 
     async fn put_prompt_set(&self, set: &PromptSet) -> Result<(), StoreError> {
-        let json = serde_json::to_string(set).map_err(|e| StoreError::Other(e.to_string()))?;
-        let tx = self
-            .db
-            .transaction(stores::PROMPTS)
-            .with_mode(TransactionMode::Readwrite)
-            .build()
-            .map_err(error)?;
-        tx.object_store(stores::PROMPTS)
-            .map_err(error)?
-            .put(StoredById {
-                id: set.id.clone(),
-                json,
-            })
-            .serde()
-            .map_err(error)?
-            .await
-            .map_err(error)?;
-        tx.commit().await.map_err(error)
+        self.put_by_id(stores::PROMPTS, &set.id, set).await
     }
 
     async fn prompt_sets(&self) -> Result<Vec<PromptSet>, StoreError> {
-        let tx = self
-            .db
-            .transaction(stores::PROMPTS)
-            .build()
-            .map_err(error)?;
-        let os = tx.object_store(stores::PROMPTS).map_err(error)?;
-        let all: Vec<StoredById> = os
-            .get_all()
-            .serde()
-            .map_err(error)?
-            .await
-            .map_err(error)?
-            .collect::<Result<_, _>>()
-            .map_err(error)?;
-        all.iter()
-            .map(|s| serde_json::from_str(&s.json).map_err(|e| StoreError::Corrupt(e.to_string())))
-            .collect()
+        self.all_by_id(stores::PROMPTS).await
     }
 
     async fn delete_prompt_set(&self, id: &str) -> Result<(), StoreError> {
-        let tx = self
-            .db
-            .transaction(stores::PROMPTS)
-            .with_mode(TransactionMode::Readwrite)
-            .build()
-            .map_err(error)?;
-        tx.object_store(stores::PROMPTS)
-            .map_err(error)?
-            .delete(id)
-            .primitive()
-            .map_err(error)?
-            .await
-            .map_err(error)?;
-        tx.commit().await.map_err(error)
+        self.delete_key(stores::PROMPTS, id).await
     }
 
     async fn put_setting(&self, key: &str, value: &serde_json::Value) -> Result<(), StoreError> {
@@ -397,84 +392,29 @@ impl Store for IdbStore {
     }
 
     async fn delete_secret(&self, provider: &str) -> Result<(), StoreError> {
-        let tx = self
-            .db
-            .transaction(stores::SECRETS)
-            .with_mode(TransactionMode::Readwrite)
-            .build()
-            .map_err(error)?;
-        tx.object_store(stores::SECRETS)
-            .map_err(error)?
-            .delete(provider)
-            .primitive()
-            .map_err(error)?
-            .await
-            .map_err(error)?;
-        tx.commit().await.map_err(error)
+        self.delete_key(stores::SECRETS, provider).await
     }
 
     async fn put_contestant(&self, contestant: &Contestant) -> Result<(), StoreError> {
-        let json =
-            serde_json::to_string(contestant).map_err(|e| StoreError::Other(e.to_string()))?;
-        let tx = self
-            .db
-            .transaction(stores::CONTESTANTS)
-            .with_mode(TransactionMode::Readwrite)
-            .build()
-            .map_err(error)?;
-        tx.object_store(stores::CONTESTANTS)
-            .map_err(error)?
-            .put(StoredContestant {
-                id: contestant.id.clone(),
-                json,
-            })
-            .serde()
-            .map_err(error)?
+        self.put_by_id(stores::CONTESTANTS, &contestant.id, contestant)
             .await
-            .map_err(error)?;
-        tx.commit().await.map_err(error)
     }
 
     async fn contestants(&self) -> Result<Vec<Contestant>, StoreError> {
-        let tx = self
-            .db
-            .transaction(stores::CONTESTANTS)
-            .build()
-            .map_err(error)?;
-        let os = tx.object_store(stores::CONTESTANTS).map_err(error)?;
-        let all: Vec<StoredContestant> = os
-            .get_all()
-            .serde()
-            .map_err(error)?
-            .await
-            .map_err(error)?
-            .collect::<Result<_, _>>()
-            .map_err(error)?;
-        all.iter()
-            .map(|c| serde_json::from_str(&c.json).map_err(|e| StoreError::Corrupt(e.to_string())))
-            .collect()
+        self.all_by_id(stores::CONTESTANTS).await
     }
 
     async fn delete_contestant(&self, id: &str) -> Result<(), StoreError> {
-        let tx = self
-            .db
-            .transaction(stores::CONTESTANTS)
-            .with_mode(TransactionMode::Readwrite)
-            .build()
-            .map_err(error)?;
-        tx.object_store(stores::CONTESTANTS)
-            .map_err(error)?
-            .delete(id)
-            .primitive()
-            .map_err(error)?
-            .await
-            .map_err(error)?;
-        tx.commit().await.map_err(error)
+        self.delete_key(stores::CONTESTANTS, id).await
     }
 }
 
-fn decode_vote(json: &str) -> Result<VoteRecord, StoreError> {
+fn decode<T: for<'de> Deserialize<'de>>(json: &str) -> Result<T, StoreError> {
     serde_json::from_str(json).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn decode_vote(json: &str) -> Result<VoteRecord, StoreError> {
+    decode(json)
 }
 
 /// Maps IndexedDB's errors onto the app's; quota errors get their own variant so the page can
