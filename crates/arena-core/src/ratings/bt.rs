@@ -270,6 +270,121 @@ pub fn fit_bt(
     }
 }
 
+/// The preconditioned Hessian of a fit, factorised once, for refitting data close to it
+/// (bootstrap rounds) by the chord method: Newton's iteration with this fixed matrix, so each
+/// step costs a gradient and a triangular solve instead of a Hessian and a factorisation.
+#[derive(Debug, Clone)]
+pub struct ChordFactor {
+    l: Vec<f64>,
+    n: usize,
+}
+
+/// Adds the rank-one term that pins the mean (the likelihood is flat along it), as `fit_bt`
+/// does, and factorises. `None` when the matrix is not positive definite.
+fn precondition_and_factor(h: &[f64], n: usize) -> Option<Vec<f64>> {
+    let trace: f64 = (0..n).map(|i| h[i * n + i]).sum();
+    let s = (trace / n as f64).max(1e-300);
+    let mut a = h.to_vec();
+    for i in 0..n {
+        for j in 0..n {
+            a[i * n + j] += s / n as f64;
+        }
+        a[i * n + i] += 1e-12 * s + 1e-300;
+    }
+    cholesky_in_place(&mut a, n).then_some(a)
+}
+
+impl ChordFactor {
+    /// The factor at `theta` for the cells' own counts (times `cell_weights`, if any).
+    pub fn at(cells: &Cells, cell_weights: Option<&[f64]>, theta: &[f64]) -> Option<ChordFactor> {
+        let n = cells.n_models;
+        if n == 0 || n > MAX_DENSE_PAIRS {
+            return None;
+        }
+        let w: Vec<f64> = match cell_weights {
+            Some(cw) => cells.counts.iter().zip(cw).map(|(c, x)| c * x).collect(),
+            None => cells.counts.clone(),
+        };
+        let pairs = fold_pairs(cells, &w);
+        let (mut g, mut h) = (vec![0.0; n], vec![0.0; n * n]);
+        evaluate_pairs(&pairs, n, theta, &mut g, &mut h);
+        precondition_and_factor(&h, n).map(|l| ChordFactor { l, n })
+    }
+}
+
+/// The log-likelihood and its gradient (no Hessian) over folded pairs.
+fn gradient_pairs(p: &Pairs, theta: &[f64], g: &mut [f64]) -> f64 {
+    g.fill(0.0);
+    let mut ll = 0.0;
+    for k in 0..p.i.len() {
+        let (a, b, w, s) = (p.i[k], p.j[k], p.w[k], p.s[k]);
+        let x = theta[a] - theta[b];
+        let e = (-x.abs()).exp();
+        let (ls, prob) = if x >= 0.0 {
+            (-e.ln_1p(), 1.0 / (1.0 + e))
+        } else {
+            (x - e.ln_1p(), e / (1.0 + e))
+        };
+        ll += s * ls + (w - s) * (ls - x);
+        let r = s - w * prob;
+        g[a] += r;
+        g[b] -= r;
+    }
+    ll
+}
+
+/// Refits `counts` from `start` by the chord method with `factor`. Converges linearly, at a
+/// rate set by how far this data's Hessian is from the factor's (a bootstrap round's is
+/// close), so it stops when a step is below `step_tol / 100`. `None` when it does not settle
+/// (the likelihood falls, or `max_iter` steps pass) — the caller then runs [`fit_bt`].
+pub fn refit_chord(
+    cells: &Cells,
+    counts: &[f64],
+    cell_weights: Option<&[f64]>,
+    start: &[f64],
+    factor: &ChordFactor,
+    solver: BtSolver,
+) -> Option<BtFit> {
+    let n = factor.n;
+    if cells.n_models != n {
+        return None;
+    }
+    let w: Vec<f64> = match cell_weights {
+        Some(cw) => counts.iter().zip(cw).map(|(c, x)| c * x).collect(),
+        None => counts.to_vec(),
+    };
+    let pairs = fold_pairs(cells, &w);
+    let mut theta = start.to_vec();
+    let mut g = vec![0.0; n];
+    let mut ll = gradient_pairs(&pairs, &theta, &mut g);
+    let tol = solver.step_tol / 100.0;
+    for iterations in 1..=solver.max_iter {
+        cholesky_solve(&factor.l, n, &mut g);
+        let max_step = g.iter().fold(0.0f64, |m, d| m.max(d.abs()));
+        if !max_step.is_finite() {
+            return None;
+        }
+        for (t, d) in theta.iter_mut().zip(&g) {
+            *t += d;
+        }
+        let ll2 = gradient_pairs(&pairs, &theta, &mut g);
+        // A falling (or NaN) likelihood means the fixed matrix is too far from this data's.
+        if ll2.is_nan() || ll2 < ll - 1e-9 * (1.0 + ll.abs()) {
+            return None;
+        }
+        ll = ll2;
+        if max_step < tol {
+            centre(&mut theta);
+            return Some(BtFit {
+                theta,
+                iterations,
+                converged: true,
+            });
+        }
+    }
+    None
+}
+
 /// Shifts `theta` to mean zero.
 pub(crate) fn centre(theta: &mut [f64]) {
     if theta.is_empty() {

@@ -4,7 +4,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Binomial, Distribution};
 
-use super::bt::{BtSolver, fit_bt, sigmoid};
+use super::bt::{BtSolver, ChordFactor, fit_bt, refit_chord, sigmoid};
 use super::cells::Cells;
 use super::linalg::{matmul, spd_inverse};
 
@@ -99,15 +99,26 @@ pub fn bootstrap_thetas(
     cell_weights: Option<&[f64]>,
     start: &[f64],
 ) -> Vec<Vec<f64>> {
-    // Warm-started at the full fit, Newton converges quadratically: once a step below 1e-5 has
-    // been applied, the remaining error is of the order of its square (≈ 1e-10 · 173 points).
+    // Warm-started at the full fit, Newton (the fallback) converges quadratically: once a
+    // step below 1e-5 has been applied, the remaining error is of the order of its square
+    // (≈ 1e-10 · 173 points); the chord refit stops at steps below 1e-7.
     let solver = BtSolver {
         max_iter: 100,
         step_tol: 1e-5,
     };
+    // Each round's data is close to the full data, so its fit is reached from the full
+    // fit's Hessian, factorised once (the chord method); a round where that does not settle
+    // falls back to the full Newton fit.
+    let factor = ChordFactor::at(cells, cell_weights, start);
     round_counts
         .iter()
-        .map(|counts| fit_bt(cells, counts, cell_weights, Some(start), solver).theta)
+        .map(|counts| {
+            factor
+                .as_ref()
+                .and_then(|f| refit_chord(cells, counts, cell_weights, start, f, solver))
+                .unwrap_or_else(|| fit_bt(cells, counts, cell_weights, Some(start), solver))
+                .theta
+        })
         .collect()
 }
 
@@ -152,6 +163,48 @@ mod tests {
             assert_eq!(d1, d2);
             assert!((d1.iter().sum::<f64>() - 2143.0).abs() < 1e-9);
             assert!(d1[1].abs() < f64::EPSILON, "a zero cell never draws");
+        }
+    }
+
+    #[test]
+    fn chord_refits_equal_full_newton_refits() {
+        use crate::ratings::Battle;
+        use crate::record::Winner;
+        use rand::Rng;
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        let strength = [0.0, 0.3, -0.4, 0.9, 0.1, -1.0];
+        let battles: Vec<Battle> = (0..3000)
+            .map(|_| {
+                let a = rng.random_range(0..6);
+                let b = (a + rng.random_range(1..6)) % 6;
+                let p = sigmoid(strength[a] - strength[b]);
+                let u: f64 = rng.random();
+                let winner = if u < 0.1 {
+                    Winner::Tie
+                } else if rng.random::<f64>() < p {
+                    Winner::ModelA
+                } else {
+                    Winner::ModelB
+                };
+                Battle { a, b, winner }
+            })
+            .collect();
+        let cells = Cells::from_battles(6, battles);
+        let solver = BtSolver {
+            max_iter: 100,
+            step_tol: 1e-5,
+        };
+        let full = fit_bt(&cells, &cells.counts, None, None, solver);
+        let factor = ChordFactor::at(&cells, None, &full.theta).expect("factor");
+        for _ in 0..20 {
+            let counts = multinomial_draw(&mut rng, &cells.counts);
+            let chord = refit_chord(&cells, &counts, None, &full.theta, &factor, solver)
+                .expect("a bootstrap round settles");
+            let newton = fit_bt(&cells, &counts, None, Some(&full.theta), solver);
+            for (c, n) in chord.theta.iter().zip(&newton.theta) {
+                // 1e-6 natural units is 0.0002 rating points.
+                assert!((c - n).abs() < 1e-6, "{c} vs {n}");
+            }
         }
     }
 
