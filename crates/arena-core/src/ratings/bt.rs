@@ -114,6 +114,16 @@ fn fold_pairs(cells: &Cells, w: &[f64]) -> Pairs {
     p
 }
 
+/// `(log σ(x), σ(x))` from one exponential, stable for any `x`.
+fn log_sigmoid_and_sigmoid(x: f64) -> (f64, f64) {
+    let e = (-x.abs()).exp();
+    if x >= 0.0 {
+        (-e.ln_1p(), 1.0 / (1.0 + e))
+    } else {
+        (x - e.ln_1p(), e / (1.0 + e))
+    }
+}
+
 fn evaluate_pairs(p: &Pairs, n: usize, theta: &[f64], g: &mut [f64], h: &mut [f64]) -> f64 {
     g.fill(0.0);
     h.fill(0.0);
@@ -121,12 +131,7 @@ fn evaluate_pairs(p: &Pairs, n: usize, theta: &[f64], g: &mut [f64], h: &mut [f6
     for k in 0..p.i.len() {
         let (a, b, w, s) = (p.i[k], p.j[k], p.w[k], p.s[k]);
         let x = theta[a] - theta[b];
-        let e = (-x.abs()).exp();
-        let (ls, prob) = if x >= 0.0 {
-            (-e.ln_1p(), 1.0 / (1.0 + e))
-        } else {
-            (x - e.ln_1p(), e / (1.0 + e))
-        };
+        let (ls, prob) = log_sigmoid_and_sigmoid(x);
         ll += s * ls + (w - s) * (ls - x);
         let r = s - w * prob;
         g[a] += r;
@@ -225,18 +230,9 @@ pub fn fit_bt(
     while iterations < solver.max_iter {
         iterations += 1;
         // Preconditioned system (see the module docs).
-        let trace: f64 = (0..n).map(|i| h[i * n + i]).sum();
-        let s = (trace / n as f64).max(1e-300);
-        let mut a = h.clone();
-        for i in 0..n {
-            for j in 0..n {
-                a[i * n + j] += s / n as f64;
-            }
-            a[i * n + i] += 1e-12 * s + 1e-300;
-        }
-        if !cholesky_in_place(&mut a, n) {
+        let Some(a) = precondition_and_factor(&h, n) else {
             break;
-        }
+        };
         let mut delta = g.clone();
         cholesky_solve(&a, n, &mut delta);
         let max_step = delta.iter().fold(0.0f64, |m, d| m.max(d.abs()));
@@ -319,12 +315,7 @@ fn gradient_pairs(p: &Pairs, theta: &[f64], g: &mut [f64]) -> f64 {
     for k in 0..p.i.len() {
         let (a, b, w, s) = (p.i[k], p.j[k], p.w[k], p.s[k]);
         let x = theta[a] - theta[b];
-        let e = (-x.abs()).exp();
-        let (ls, prob) = if x >= 0.0 {
-            (-e.ln_1p(), 1.0 / (1.0 + e))
-        } else {
-            (x - e.ln_1p(), e / (1.0 + e))
-        };
+        let (ls, prob) = log_sigmoid_and_sigmoid(x);
         ll += s * ls + (w - s) * (ls - x);
         let r = s - w * prob;
         g[a] += r;
