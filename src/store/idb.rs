@@ -165,9 +165,7 @@ impl IdbStore {
         let tx = self.db.transaction(store).build().map_err(error)?;
         let os = tx.object_store(store).map_err(error)?;
         let stored: Option<Stored> = os.get(key).serde().map_err(error)?.await.map_err(error)?;
-        stored
-            .map(|s| serde_json::from_str(&s.json).map_err(|e| StoreError::Corrupt(e.to_string())))
-            .transpose()
+        stored.map(|s| decode(&s.json)).transpose()
     }
 
     async fn put_json<T: Serialize>(

@@ -125,8 +125,21 @@ fn log_sigmoid_and_sigmoid(x: f64) -> (f64, f64) {
 }
 
 fn evaluate_pairs(p: &Pairs, n: usize, theta: &[f64], g: &mut [f64], h: &mut [f64]) -> f64 {
+    evaluate_pairs_into(p, n, theta, g, Some(h))
+}
+
+/// The log-likelihood and gradient over folded pairs, and the Hessian when `h` is given.
+fn evaluate_pairs_into(
+    p: &Pairs,
+    n: usize,
+    theta: &[f64],
+    g: &mut [f64],
+    mut h: Option<&mut [f64]>,
+) -> f64 {
     g.fill(0.0);
-    h.fill(0.0);
+    if let Some(h) = h.as_deref_mut() {
+        h.fill(0.0);
+    }
     let mut ll = 0.0;
     for k in 0..p.i.len() {
         let (a, b, w, s) = (p.i[k], p.j[k], p.w[k], p.s[k]);
@@ -136,11 +149,13 @@ fn evaluate_pairs(p: &Pairs, n: usize, theta: &[f64], g: &mut [f64], h: &mut [f6
         let r = s - w * prob;
         g[a] += r;
         g[b] -= r;
-        let v = w * prob * (1.0 - prob);
-        h[a * n + a] += v;
-        h[b * n + b] += v;
-        h[a * n + b] -= v;
-        h[b * n + a] -= v;
+        if let Some(h) = h.as_deref_mut() {
+            let v = w * prob * (1.0 - prob);
+            h[a * n + a] += v;
+            h[b * n + b] += v;
+            h[a * n + b] -= v;
+            h[b * n + a] -= v;
+        }
     }
     ll
 }
@@ -310,18 +325,7 @@ impl ChordFactor {
 
 /// The log-likelihood and its gradient (no Hessian) over folded pairs.
 fn gradient_pairs(p: &Pairs, theta: &[f64], g: &mut [f64]) -> f64 {
-    g.fill(0.0);
-    let mut ll = 0.0;
-    for k in 0..p.i.len() {
-        let (a, b, w, s) = (p.i[k], p.j[k], p.w[k], p.s[k]);
-        let x = theta[a] - theta[b];
-        let (ls, prob) = log_sigmoid_and_sigmoid(x);
-        ll += s * ls + (w - s) * (ls - x);
-        let r = s - w * prob;
-        g[a] += r;
-        g[b] -= r;
-    }
-    ll
+    evaluate_pairs_into(p, 0, theta, g, None)
 }
 
 /// Refits `counts` from `start` by the chord method with `factor`. Converges linearly, at a
