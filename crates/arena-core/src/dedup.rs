@@ -26,22 +26,47 @@ pub fn prompt_key(record: &VoteRecord) -> Option<&str> {
         .filter(|s| !s.is_empty())
 }
 
-/// Returns, for each record, whether it is kept after dedup. Deterministic given `seed`.
-pub fn dedup_keep(records: &[&VoteRecord], seed: u64) -> Vec<bool> {
-    let mut keep = vec![true; records.len()];
-    let mut groups: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, r) in records.iter().enumerate() {
-        if let Some(sampled) = r
+/// What dedup reads of a record: FastChat's own `dedup_tag.sampled` decision, if any, and
+/// the prompt key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DedupKey<'a> {
+    pub sampled: Option<bool>,
+    pub prompt: Option<&'a str>,
+}
+
+impl<'a> DedupKey<'a> {
+    pub fn of(record: &'a VoteRecord) -> Self {
+        let sampled = record
             .dedup_tag
             .as_ref()
             .and_then(|t| t.get("sampled"))
-            .and_then(serde_json::Value::as_bool)
-        {
-            keep[i] = sampled;
-            continue;
+            .and_then(serde_json::Value::as_bool);
+        DedupKey {
+            sampled,
+            prompt: if sampled.is_some() {
+                None
+            } else {
+                prompt_key(record)
+            },
         }
-        if let Some(k) = prompt_key(r) {
-            groups.entry(k).or_default().push(i);
+    }
+}
+
+/// Returns, for each record, whether it is kept after dedup. Deterministic given `seed`.
+pub fn dedup_keep(records: &[&VoteRecord], seed: u64) -> Vec<bool> {
+    let keys: Vec<DedupKey> = records.iter().map(|r| DedupKey::of(r)).collect();
+    dedup_keep_keys(&keys, seed)
+}
+
+/// [`dedup_keep`] on keys already read from the records.
+pub fn dedup_keep_keys(keys: &[DedupKey], seed: u64) -> Vec<bool> {
+    let mut keep = vec![true; keys.len()];
+    let mut groups: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, k) in keys.iter().enumerate() {
+        if let Some(sampled) = k.sampled {
+            keep[i] = sampled;
+        } else if let Some(p) = k.prompt {
+            groups.entry(p).or_default().push(i);
         }
     }
     if groups.is_empty() {

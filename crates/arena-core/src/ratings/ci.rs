@@ -1,7 +1,6 @@
 //! Confidence intervals: the sandwich (robust) estimator and the seeded bootstrap.
 
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
+use rand::{Rng, SeedableRng};
 use rand_distr::{Binomial, Distribution};
 
 use super::bt::{BtSolver, ChordFactor, fit_bt, refit_chord, sigmoid};
@@ -55,40 +54,112 @@ pub fn sandwich_std_errors(
     Some((0..n).map(|i| cov[i * n + i].max(0.0).sqrt()).collect())
 }
 
-/// One multinomial draw of `total` battles over the cells, with probabilities proportional to
-/// `counts` (integers), by sequential conditional binomials. Exact, and O(cells) per draw.
-pub fn multinomial_draw(rng: &mut ChaCha8Rng, counts: &[f64]) -> Vec<f64> {
-    // Counts are whole numbers of battles; sums stay exact in f64 far beyond any data set.
-    let mut remaining_mass: f64 = counts.iter().sum();
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    let mut remaining_n = remaining_mass.round() as u64;
-    let mut out = vec![0.0; counts.len()];
-    for (o, &c) in out.iter_mut().zip(counts) {
-        if remaining_n == 0 {
-            break;
-        }
-        if c <= 0.0 {
-            continue;
-        }
-        let p = (c / remaining_mass).min(1.0);
-        let x = if p >= 1.0 {
-            remaining_n
-        } else {
-            Binomial::new(remaining_n, p).map_or(0, |d| d.sample(rng))
-        };
-        *o = x as f64;
-        remaining_n -= x;
-        remaining_mass -= c;
-    }
-    out
+/// Cells with fewer battles than this are drawn battle by battle; the others by a
+/// conditional binomial each. A binomial draw costs about as much as 20 uniform picks
+/// (`cargo bench -p arena-core --bench leaderboard`, 100k and 1M battles).
+pub const SMALL_CELL: f64 = 20.0;
+
+/// Multinomial draws of `Σ counts` battles over the cells, with probabilities proportional
+/// to `counts` (whole numbers): what resampling the battles with replacement gives.
+///
+/// Each draw is exact, and each cell is drawn the cheaper way. The battles of the small
+/// cells (fewer than [`SMALL_CELL`]) are picked one by one, uniformly; a large cell takes one
+/// conditional binomial. First `n_small ~ Binomial(total, small battles / total)` says how
+/// many of the draws fall in the small cells; given it, the small and large cells are two
+/// independent multinomials, which is the multinomial over all of them.
+#[derive(Debug, Clone)]
+pub struct Multinomial {
+    cells: usize,
+    total: u64,
+    /// One entry per battle in a small cell: that cell's index.
+    small: Vec<u32>,
+    /// The large cells and their counts.
+    large: Vec<(usize, f64)>,
+    large_mass: f64,
 }
+
+impl Multinomial {
+    pub fn new(counts: &[f64]) -> Multinomial {
+        let mut small = Vec::new();
+        let mut large = Vec::new();
+        let mut large_mass = 0.0;
+        for (k, &c) in counts.iter().enumerate() {
+            if c <= 0.0 {
+                continue;
+            }
+            match u32::try_from(k) {
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                Ok(k32) if c < SMALL_CELL && c.fract() == 0.0 => {
+                    small.extend(std::iter::repeat_n(k32, c as usize));
+                }
+                _ => {
+                    large.push((k, c));
+                    large_mass += c;
+                }
+            }
+        }
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let total = (large_mass.round() as u64) + small.len() as u64;
+        Multinomial {
+            cells: counts.len(),
+            total,
+            small,
+            large,
+            large_mass,
+        }
+    }
+
+    /// One draw: the resampled count of each cell.
+    pub fn draw<R: Rng + ?Sized>(&self, rng: &mut R) -> Vec<f64> {
+        let mut out = vec![0.0; self.cells];
+        let n_small = if self.large.is_empty() {
+            self.total
+        } else if self.small.is_empty() {
+            0
+        } else {
+            let p = self.small.len() as f64 / self.total as f64;
+            Binomial::new(self.total, p).map_or(0, |d| d.sample(rng))
+        };
+        for _ in 0..n_small {
+            out[self.small[rng.random_range(0..self.small.len())] as usize] += 1.0;
+        }
+        // The large cells by sequential conditional binomials. Counts are whole numbers of
+        // battles; sums stay exact in f64 far beyond any data set.
+        let mut remaining_n = self.total - n_small;
+        let mut remaining_mass = self.large_mass;
+        for &(k, c) in &self.large {
+            if remaining_n == 0 {
+                break;
+            }
+            let p = (c / remaining_mass).min(1.0);
+            let x = if p >= 1.0 {
+                remaining_n
+            } else {
+                Binomial::new(remaining_n, p).map_or(0, |d| d.sample(rng))
+            };
+            out[k] = x as f64;
+            remaining_n -= x;
+            remaining_mass -= c;
+        }
+        out
+    }
+}
+
+/// One multinomial draw (see [`Multinomial`]); set the sampler up once for many draws.
+pub fn multinomial_draw<R: Rng + ?Sized>(rng: &mut R, counts: &[f64]) -> Vec<f64> {
+    Multinomial::new(counts).draw(rng)
+}
+
+/// The bootstrap's random numbers: xoshiro256++, seeded. A round draws up to a few hundred
+/// thousand uniforms, and this generator is several times cheaper than ChaCha in wasm,
+/// which has no SIMD for it; its streams are fixed by the seed on every platform.
+pub type BootstrapRng = rand_xoshiro::Xoshiro256PlusPlus;
 
 /// Per-round cell counts of a seeded bootstrap: `rounds` multinomial draws.
 pub fn bootstrap_counts(cells: &Cells, rounds: usize, seed: u64) -> Vec<Vec<f64>> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    (0..rounds)
-        .map(|_| multinomial_draw(&mut rng, &cells.counts))
-        .collect()
+    let mut rng = BootstrapRng::seed_from_u64(seed);
+    let sampler = Multinomial::new(&cells.counts);
+    (0..rounds).map(|_| sampler.draw(&mut rng)).collect()
 }
 
 /// Refits Bradley–Terry on each round's counts (warm-started at `start`); each result is
@@ -141,6 +212,7 @@ pub fn quantile(values: &[f64], q: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand_chacha::ChaCha8Rng;
 
     #[test]
     fn quantile_matches_numpy_linear() {
@@ -204,6 +276,53 @@ mod tests {
             for (c, n) in chord.theta.iter().zip(&newton.theta) {
                 // 1e-6 natural units is 0.0002 rating points.
                 assert!((c - n).abs() < 1e-6, "{c} vs {n}");
+            }
+        }
+    }
+
+    #[test]
+    fn mixed_small_and_large_cells_draw_the_multinomial() {
+        // Cells on both sides of SMALL_CELL: the counts' means, variances N·p(1 − p) and
+        // covariances −N·pᵢ·pⱼ, across the two groups too.
+        let counts = vec![3.0, 50.0, 1.0, 0.0, 200.0, 7.0, 19.0, 20.0];
+        let total: f64 = counts.iter().sum();
+        let sampler = Multinomial::new(&counts);
+        let mut rng = BootstrapRng::seed_from_u64(3);
+        let rounds = 20_000;
+        let k = counts.len();
+        let (mut sum, mut sq) = (vec![0.0; k], vec![0.0; k * k]);
+        for _ in 0..rounds {
+            let d = sampler.draw(&mut rng);
+            assert!((d.iter().sum::<f64>() - total).abs() < 1e-9);
+            assert!(d[3].abs() < f64::EPSILON);
+            for i in 0..k {
+                sum[i] += d[i];
+                for j in 0..k {
+                    sq[i * k + j] += d[i] * d[j];
+                }
+            }
+        }
+        let r = f64::from(rounds);
+        for i in 0..k {
+            let p = counts[i] / total;
+            let var = total * p * (1.0 - p);
+            let mean = sum[i] / r;
+            assert!(
+                (mean - counts[i]).abs() <= 5.0 * (var / r).sqrt() + 1e-12,
+                "cell {i}: mean {mean}"
+            );
+            for j in 0..k {
+                let q = counts[j] / total;
+                let want = if i == j { var } else { -total * p * q };
+                let got = sq[i * k + j] / r - (sum[i] / r) * (sum[j] / r);
+                // Within 6 standard errors of a sample covariance (about √((σᵢ²σⱼ² + σᵢⱼ²) / r)
+                // for near-normal counts; the small cells are skewed, hence 6).
+                let var_j = total * q * (1.0 - q);
+                let se = ((var * var_j + want * want) / r).sqrt();
+                assert!(
+                    (got - want).abs() <= 6.0 * se + 1e-9,
+                    "cov {i},{j}: {got} vs {want}"
+                );
             }
         }
     }

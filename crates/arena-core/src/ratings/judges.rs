@@ -86,9 +86,24 @@ pub fn judge_stats<'a>(
 ) -> Vec<JudgeStats> {
     let n = theta.len();
     let table = pair_table(theta);
-    let mut acc: super::FnvMap<&str, Acc> = super::FnvMap::default();
+    let mut judges = super::intern::Interner::default();
+    let mut acc: Vec<Acc> = Vec::new();
+    // Votes come in runs by one judge (often one judge in all), so the last judge is checked
+    // before the index.
+    let mut last: Option<(&str, usize)> = None;
     for v in votes {
-        let e = acc.entry(v.judge).or_default();
+        let k = match last {
+            Some((j, k)) if super::intern::same(j, v.judge) => k,
+            _ => {
+                let k = judges.id(v.judge);
+                if k == acc.len() {
+                    acc.push(Acc::default());
+                }
+                last = Some((v.judge, k));
+                k
+            }
+        };
+        let e = &mut acc[k];
         e.votes += 1;
         let row = &table[v.a * n + v.b];
         let (agree, ll) = match v.winner {
@@ -102,8 +117,10 @@ pub fn judge_stats<'a>(
         e.mean += row[3];
         e.var += row[4];
     }
-    let mut out: Vec<JudgeStats> = acc
-        .into_iter()
+    let mut out: Vec<JudgeStats> = judges
+        .names()
+        .iter()
+        .zip(acc)
         .map(|(judge, a)| {
             let z = (a.decisive > 0 && a.var > 0.0).then(|| (a.ll - a.mean) / a.var.sqrt());
             JudgeStats {

@@ -13,21 +13,20 @@ pub mod cells;
 pub mod ci;
 pub mod cycles;
 pub mod elo;
+mod intern;
 pub mod judges;
 pub(crate) mod linalg;
 pub mod matrices;
 pub mod style;
 pub mod synthetic;
 
-use std::collections::HashMap;
-
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::categories::Category;
-use crate::dedup::dedup_keep;
+use crate::dedup::{DedupKey, dedup_keep_keys};
 use crate::integrity::{is_flagged_leak, voted_after_reveal};
-use crate::record::VoteRecord;
+use crate::record::{VoteRecord, Winner};
 
 pub use bt::{BtFit, BtSolver, fit_bt};
 pub use cells::{Battle, Cell, Cells};
@@ -223,12 +222,43 @@ pub fn select<'a>(
     filter: &FilterOptions,
     seed: u64,
 ) -> (Vec<&'a VoteRecord>, FilterSummary) {
+    let g = gather(records, filter, seed);
+    (g.records, g.summary)
+}
+
+/// A kept record reduced to what the ratings read of it.
+#[derive(Debug, Clone, Copy)]
+struct Row<'a> {
+    /// Model indices: in order of first appearance while gathering, sorted names after.
+    a: usize,
+    b: usize,
+    winner: Winner,
+    tstamp: f64,
+    judge: &'a str,
+}
+
+/// The records that count, with their rows (parallel to `records`) and the sorted model
+/// names the rows index.
+struct Gathered<'a> {
+    records: Vec<&'a VoteRecord>,
+    rows: Vec<Row<'a>>,
+    names: Vec<String>,
+    summary: FilterSummary,
+}
+
+/// Filters, dedup and the model index in one pass over the records. A record is about
+/// 400 bytes, so each pass over a million of them costs tens of milliseconds in cache
+/// misses alone; everything after this reads the compact rows.
+fn gather<'a>(records: &'a [VoteRecord], filter: &FilterOptions, seed: u64) -> Gathered<'a> {
     let mut s = FilterSummary {
         records: records.len(),
         ..FilterSummary::default()
     };
     let category = filter.category.as_deref().map(Category::parse);
     let mut kept = Vec::with_capacity(records.len());
+    let mut rows = Vec::with_capacity(records.len());
+    let mut keys = Vec::with_capacity(if filter.dedup { records.len() } else { 0 });
+    let mut models = intern::Interner::default();
     for r in records {
         if voted_after_reveal(r) {
             s.after_reveal += 1;
@@ -240,71 +270,70 @@ pub fn select<'a>(
             s.other_category += 1;
         } else {
             kept.push(r);
+            rows.push(Row {
+                a: models.id(&r.model_a),
+                b: models.id(&r.model_b),
+                winner: r.winner,
+                tstamp: r.tstamp,
+                judge: &r.judge,
+            });
+            if filter.dedup {
+                keys.push(DedupKey::of(r));
+            }
         }
     }
     if filter.dedup {
-        let keep = dedup_keep(&kept, seed);
+        let keep = dedup_keep_keys(&keys, seed);
         let before = kept.len();
-        kept = kept
-            .into_iter()
-            .zip(keep)
-            .filter_map(|(r, k)| k.then_some(r))
-            .collect();
+        let mut k = keep.iter();
+        kept.retain(|_| *k.next().unwrap_or(&true));
+        let mut k = keep.iter();
+        rows.retain(|_| *k.next().unwrap_or(&true));
         s.deduplicated = before - kept.len();
     }
     s.used = kept.len();
-    (kept, s)
-}
-
-/// A fast, deterministic word-at-a-time hasher (in the style of rustc's FxHash) for name
-/// indexes: names are not adversarial here, and the default hasher dominated the profile on
-/// a million rows.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Fnv(u64);
-
-impl std::hash::Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
+    // Sorted names of the models the kept rows use.
+    let mut used = vec![false; models.names().len()];
+    for r in &rows {
+        used[r.a] = true;
+        used[r.b] = true;
     }
-    fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x517c_c1b7_2722_0a95;
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let w = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
-            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut buf = [0u8; 8];
-            buf[..rest.len()].copy_from_slice(rest);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(buf)).wrapping_mul(K);
+    let (sorted, rank) = models.into_sorted();
+    let mut original = vec![0; rank.len()];
+    for (orig, &r) in rank.iter().enumerate() {
+        original[r] = orig;
+    }
+    let mut remap = vec![usize::MAX; used.len()];
+    let mut names = Vec::with_capacity(sorted.len());
+    for (name, orig) in sorted.into_iter().zip(original) {
+        if used[orig] {
+            remap[orig] = names.len();
+            names.push(name.to_string());
         }
     }
+    for r in &mut rows {
+        r.a = remap[r.a];
+        r.b = remap[r.b];
+    }
+    Gathered {
+        records: kept,
+        rows,
+        names,
+        summary: s,
+    }
 }
-
-pub(crate) type FnvMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
 
 /// Model names (sorted), and each record's (a, b) model indices in input order.
 fn index_models(records: &[&VoteRecord]) -> (Vec<String>, Vec<(usize, usize)>) {
-    let mut first: FnvMap<&str, usize> = FnvMap::default();
-    let mut raw = Vec::with_capacity(records.len());
-    for r in records {
-        let next = first.len();
-        let a = *first.entry(r.model_a.as_str()).or_insert(next);
-        let next = first.len();
-        let b = *first.entry(r.model_b.as_str()).or_insert(next);
-        raw.push((a, b));
-    }
-    let mut by_first: Vec<(&str, usize)> = first.into_iter().collect();
-    by_first.sort_unstable();
-    let mut remap = vec![0; by_first.len()];
-    for (sorted, (_, orig)) in by_first.iter().enumerate() {
-        remap[*orig] = sorted;
-    }
-    let names = by_first.into_iter().map(|(n, _)| n.to_string()).collect();
+    let mut models = intern::Interner::default();
+    let raw: Vec<(usize, usize)> = records
+        .iter()
+        .map(|r| (models.id(&r.model_a), models.id(&r.model_b)))
+        .collect();
+    let (sorted, rank) = models.into_sorted();
     (
-        names,
-        raw.into_iter().map(|(a, b)| (remap[a], remap[b])).collect(),
+        sorted.into_iter().map(str::to_string).collect(),
+        raw.into_iter().map(|(a, b)| (rank[a], rank[b])).collect(),
     )
 }
 
@@ -337,39 +366,58 @@ pub fn compute_leaderboard(
     records: &[VoteRecord],
     opts: &LeaderboardOptions,
 ) -> Result<Leaderboard, RatingsError> {
-    let (kept, summary) = select(records, &opts.filter, opts.seed);
+    let Gathered {
+        records: mut kept,
+        rows: mut votes,
+        mut names,
+        summary,
+    } = gather(records, &opts.filter, opts.seed);
+    // A model against itself carries no information: drop such records.
+    if votes.iter().any(|r| r.a == r.b) {
+        let mut self_battle = votes.iter().map(|r| r.a == r.b);
+        kept.retain(|_| !self_battle.next().unwrap_or(false));
+        votes.retain(|r| r.a != r.b);
+        // Re-index: a model seen only against itself has no battles left.
+        let mut used = vec![false; names.len()];
+        for r in &votes {
+            used[r.a] = true;
+            used[r.b] = true;
+        }
+        if used.contains(&false) {
+            let mut remap = vec![usize::MAX; names.len()];
+            let mut next = 0;
+            for (i, &u) in used.iter().enumerate() {
+                if u {
+                    remap[i] = next;
+                    next += 1;
+                }
+            }
+            for r in &mut votes {
+                r.a = remap[r.a];
+                r.b = remap[r.b];
+            }
+            let mut keep = used.iter();
+            names.retain(|_| *keep.next().unwrap_or(&false));
+        }
+    }
     if kept.is_empty() {
         return Err(RatingsError::NoBattles {
             records: records.len(),
         });
     }
-    let (mut names, mut ab) = index_models(&kept);
-    // A model against itself carries no information: drop such records (compared by index,
-    // which is cheaper than comparing the names of a million records).
-    let mut kept = kept;
-    if ab.iter().any(|(a, b)| a == b) {
-        let pairs: Vec<(&VoteRecord, (usize, usize))> = kept
-            .into_iter()
-            .zip(ab)
-            .filter(|(_, (a, b))| a != b)
-            .collect();
-        kept = pairs.into_iter().map(|(r, _)| r).collect();
-        if kept.is_empty() {
-            return Err(RatingsError::NoBattles {
-                records: records.len(),
-            });
-        }
-        // Re-index: a model seen only against itself has no battles left.
-        (names, ab) = index_models(&kept);
-    }
-    let battles: Vec<Battle> = time_order(&kept)
-        .into_iter()
-        .map(|i| Battle {
-            a: ab[i].0,
-            b: ab[i].1,
-            winner: kept[i].winner,
-        })
-        .collect();
+    let ab: Vec<(usize, usize)> = votes.iter().map(|r| (r.a, r.b)).collect();
+    let battle = |r: &Row| Battle {
+        a: r.a,
+        b: r.b,
+        winner: r.winner,
+    };
+    let battles: Vec<Battle> = if votes.is_sorted_by(|x, y| x.tstamp <= y.tstamp) {
+        votes.iter().map(battle).collect()
+    } else {
+        let mut order: Vec<usize> = (0..votes.len()).collect();
+        order.sort_by(|&i, &j| votes[i].tstamp.total_cmp(&votes[j].tstamp));
+        order.into_iter().map(|i| battle(&votes[i])).collect()
+    };
     let n = names.len();
     let elo = online_elo(n, battles.iter().copied(), EloParams::default());
     let cells = Cells::from_battles(n, battles.iter().copied());
@@ -469,10 +517,10 @@ pub fn compute_leaderboard(
     let ordered_ratings: Vec<f64> = order.iter().map(|&i| rating[i]).collect();
     let judges = judges::judge_stats(
         &theta,
-        kept.iter().zip(&ab).map(|(r, &(a, b))| judges::JudgedVote {
-            judge: r.judge.as_str(),
-            a,
-            b,
+        votes.iter().map(|r| judges::JudgedVote {
+            judge: r.judge,
+            a: r.a,
+            b: r.b,
             winner: r.winner,
         }),
     );
@@ -553,13 +601,14 @@ fn fit_with_style(
         CiMethod::Bootstrap { rounds } => {
             // Resample battles (each battle is its own cell here: features differ).
             let ones = vec![1.0; battles.len()];
-            let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(opts.seed);
+            let mut rng = <ci::BootstrapRng as rand::SeedableRng>::seed_from_u64(opts.seed);
             let mut start = fit.theta.clone();
             start.extend_from_slice(&fit.coefficients);
+            let sampler = ci::Multinomial::new(&ones);
             let mut thetas = Vec::with_capacity(rounds);
             let mut coefs: Vec<[f64; 4]> = Vec::with_capacity(rounds);
             for _ in 0..rounds {
-                let w = ci::multinomial_draw(&mut rng, &ones);
+                let w = sampler.draw(&mut rng);
                 let f = style::fit_style(n, &battles, Some(&w), Some(&start));
                 let m = f.theta.iter().sum::<f64>() / n as f64;
                 thetas.push(f.theta.iter().map(|t| t - m).collect::<Vec<f64>>());
@@ -584,4 +633,95 @@ fn fit_with_style(
         })
         .collect();
     (theta, lo, hi, Some(coefficients), fit.converged)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::integrity::{AFTER_REVEAL, IDENTITY_LEAK};
+
+    fn vote(a: &str, b: &str, winner: Winner, t: f64) -> VoteRecord {
+        let mut r: VoteRecord =
+            serde_json::from_str(r#"{"model_a":"x","model_b":"y","winner":"tie"}"#).unwrap();
+        r.model_a = a.into();
+        r.model_b = b.into();
+        r.winner = winner;
+        r.tstamp = t;
+        r
+    }
+
+    fn board(records: &[VoteRecord]) -> Leaderboard {
+        compute_leaderboard(records, &LeaderboardOptions::default()).unwrap()
+    }
+
+    #[test]
+    fn filtered_and_self_battles_are_left_out_and_counted() {
+        let mut records = Vec::new();
+        for i in 0..30 {
+            let t = f64::from(i);
+            records.push(vote("m-b", "m-a", Winner::ModelA, t));
+            records.push(vote("m-a", "m-c", Winner::ModelB, t));
+            records.push(vote("m-c", "m-b", Winner::Tie, t));
+        }
+        let clean = board(&records);
+        let mut noisy = records.clone();
+        let mut after = vote("m-a", "m-b", Winner::ModelA, 5.0);
+        after.flags.push(AFTER_REVEAL.into());
+        let mut leak = vote("m-a", "m-b", Winner::ModelA, 6.0);
+        leak.flags.push(IDENTITY_LEAK.into());
+        let mut named = vote("m-a", "m-b", Winner::ModelA, 7.0);
+        named.anony = false;
+        // A model seen only against itself, and a self-battle of a real model.
+        noisy.extend([
+            after,
+            leak,
+            named,
+            vote("lonely", "lonely", Winner::ModelA, 8.0),
+            vote("m-a", "m-a", Winner::ModelB, 9.0),
+        ]);
+        let lb = board(&noisy);
+        let models: Vec<&str> = lb.rows.iter().map(|r| r.model.as_str()).collect();
+        assert_eq!(models.len(), 3, "{models:?}");
+        assert!(!models.contains(&"lonely"));
+        for (x, y) in lb.rows.iter().zip(&clean.rows) {
+            assert_eq!(x.model, y.model);
+            assert!((x.rating - y.rating).abs() < 1e-9);
+            assert!((x.online_elo - y.online_elo).abs() < 1e-9);
+            assert_eq!(x.battles, y.battles);
+        }
+        let s = &lb.summary;
+        assert_eq!(
+            (s.records, s.after_reveal, s.flagged, s.named),
+            (95, 1, 1, 1)
+        );
+        // The two self-battles pass the filters; they are dropped when rating.
+        assert_eq!(s.used, 92);
+        let counted: f64 = lb.battle_counts.values.iter().flatten().sum();
+        assert!((counted - 180.0).abs() < 1e-9, "{counted}");
+    }
+
+    #[test]
+    fn record_order_does_not_matter_when_time_stamps_order_the_votes() {
+        let mut records = synthetic::synthetic_battles(2_000, 6, 5);
+        for (i, r) in records.iter_mut().enumerate() {
+            r.judge = ["", "alice", "bob"][i % 7 % 3].into();
+        }
+        let sorted = board(&records);
+        records.reverse();
+        let reversed = board(&records);
+        assert_eq!(sorted.rows, reversed.rows);
+        assert_eq!(sorted.judges.len(), 3);
+        let votes: u64 = sorted.judges.iter().map(|j| j.votes).sum();
+        assert_eq!(votes, 2_000);
+        let mut judges: Vec<_> = sorted.judges.clone();
+        judges.sort_by(|a, b| a.judge.cmp(&b.judge));
+        let mut theirs = reversed.judges.clone();
+        theirs.sort_by(|a, b| a.judge.cmp(&b.judge));
+        for (x, y) in judges.iter().zip(&theirs) {
+            assert_eq!(
+                (x.judge.as_str(), x.votes, x.decisive),
+                (y.judge.as_str(), y.votes, y.decisive)
+            );
+        }
+    }
 }
