@@ -82,10 +82,18 @@ fn main() {
         let f = fit_bt(&c, &c.counts, None, None, BtSolver::default());
         assert!(f.converged);
     });
+    let (cells_s, _) = time_runs(runs, || {
+        let c = Cells::from_battles(names.len(), battles.iter().copied());
+        assert!(!c.cells.is_empty());
+    });
     println!(
         "rust_bt_fit_median_s={fit_s:.6}  (cells from {} battles + Newton fit; {} cells)",
         battles.len(),
         cells.cells.len()
+    );
+    println!(
+        "  of which cells from battles: {cells_s:.6} s; Newton iterations: {}",
+        fit_bt(&cells, &cells.counts, None, None, BtSolver::default()).iterations
     );
 
     // Where the time goes (one run each).
@@ -118,8 +126,8 @@ fn main() {
             .zip(&b2)
             .map(|(r, x)| arena_core::ratings::judges::JudgedVote {
                 judge: &r.judge,
-                a: x.a,
-                b: x.b,
+                a: x.models().0,
+                b: x.models().1,
                 winner: r.winner,
             }),
     );

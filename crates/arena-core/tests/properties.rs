@@ -70,7 +70,7 @@ proptest! {
     fn online_elo_conserves_the_rating_sum(
         b in prop::collection::vec((0..5usize, 0..5usize, winner()), 0..300),
     ) {
-        let battles = b.iter().filter(|(a, bb, _)| a != bb).map(|&(a, b, winner)| Battle { a, b, winner });
+        let battles = b.iter().filter(|(a, bb, _)| a != bb).map(|&(a, b, winner)| Battle::new(a, b, winner));
         let r = online_elo(5, battles, EloParams::default());
         prop_assert!((r.iter().sum::<f64>() - 5000.0).abs() < 1e-9);
     }

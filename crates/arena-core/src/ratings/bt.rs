@@ -434,30 +434,9 @@ mod tests {
     #[test]
     fn two_models_fit_the_log_odds_of_their_score() {
         // 30 wins, 10 losses, 10 ties → score 35/50 = 0.7 → θa − θb = ln(0.7/0.3).
-        let mut battles = vec![
-            Battle {
-                a: 0,
-                b: 1,
-                winner: Winner::ModelA
-            };
-            30
-        ];
-        battles.extend(vec![
-            Battle {
-                a: 1,
-                b: 0,
-                winner: Winner::ModelA
-            };
-            10
-        ]);
-        battles.extend(vec![
-            Battle {
-                a: 0,
-                b: 1,
-                winner: Winner::Tie
-            };
-            10
-        ]);
+        let mut battles = vec![Battle::new(0, 1, Winner::ModelA); 30];
+        battles.extend(vec![Battle::new(1, 0, Winner::ModelA); 10]);
+        battles.extend(vec![Battle::new(0, 1, Winner::Tie); 10]);
         let cells = Cells::from_battles(2, battles);
         let fit = fit_bt(&cells, &cells.counts, None, None, BtSolver::default());
         assert!(fit.converged);

@@ -258,7 +258,7 @@ mod tests {
                 } else {
                     Winner::ModelB
                 };
-                Battle { a, b, winner }
+                Battle::new(a, b, winner)
             })
             .collect();
         let cells = Cells::from_battles(6, battles);

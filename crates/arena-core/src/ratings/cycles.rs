@@ -62,22 +62,8 @@ mod tests {
     use crate::record::Winner;
 
     fn many(a: usize, b: usize, wins: usize, losses: usize) -> Vec<Battle> {
-        let mut v = vec![
-            Battle {
-                a,
-                b,
-                winner: Winner::ModelA
-            };
-            wins
-        ];
-        v.extend(vec![
-            Battle {
-                a,
-                b,
-                winner: Winner::ModelB
-            };
-            losses
-        ]);
+        let mut v = vec![Battle::new(a, b, Winner::ModelA); wins];
+        v.extend(vec![Battle::new(a, b, Winner::ModelB); losses]);
         v
     }
 

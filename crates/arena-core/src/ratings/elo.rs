@@ -32,7 +32,8 @@ pub fn online_elo(
     let mut r = vec![params.init; n_models];
     // base^(d / scale) = exp(d · ln(base) / scale)
     let c = params.base.ln() / params.scale;
-    for Battle { a, b, winner } in battles {
+    for battle in battles {
+        let ((a, b), winner) = (battle.models(), battle.winner);
         let ea = 1.0 / (1.0 + ((r[b] - r[a]) * c).exp());
         let eb = 1.0 / (1.0 + ((r[a] - r[b]) * c).exp());
         let sa = winner.score_a();
@@ -49,15 +50,7 @@ mod tests {
 
     #[test]
     fn one_win_from_equal_ratings_moves_two_points() {
-        let r = online_elo(
-            2,
-            [Battle {
-                a: 0,
-                b: 1,
-                winner: Winner::ModelA,
-            }],
-            EloParams::default(),
-        );
+        let r = online_elo(2, [Battle::new(0, 1, Winner::ModelA)], EloParams::default());
         assert!((r[0] - 1002.0).abs() < 1e-12);
         assert!((r[1] - 998.0).abs() < 1e-12);
     }
@@ -66,11 +59,7 @@ mod tests {
     fn tie_between_equals_changes_nothing() {
         let r = online_elo(
             2,
-            [Battle {
-                a: 1,
-                b: 0,
-                winner: Winner::TieBothBad,
-            }],
+            [Battle::new(1, 0, Winner::TieBothBad)],
             EloParams::default(),
         );
         assert_eq!(r, vec![1000.0, 1000.0]);

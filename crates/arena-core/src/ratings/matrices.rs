@@ -34,7 +34,8 @@ impl PairTallies {
     pub fn from_battles(n: usize, battles: impl IntoIterator<Item = Battle>) -> PairTallies {
         let mut wins = vec![0.0; n * n];
         let mut all = vec![0.0; n * n];
-        for Battle { a, b, winner } in battles {
+        for battle in battles {
+            let ((a, b), winner) = (battle.models(), battle.winner);
             if a == b {
                 continue;
             }
@@ -111,26 +112,10 @@ mod tests {
         let t = PairTallies::from_battles(
             2,
             [
-                Battle {
-                    a: 0,
-                    b: 1,
-                    winner: Winner::ModelA,
-                },
-                Battle {
-                    a: 1,
-                    b: 0,
-                    winner: Winner::ModelB,
-                },
-                Battle {
-                    a: 1,
-                    b: 0,
-                    winner: Winner::ModelA,
-                },
-                Battle {
-                    a: 0,
-                    b: 1,
-                    winner: Winner::Tie,
-                },
+                Battle::new(0, 1, Winner::ModelA),
+                Battle::new(1, 0, Winner::ModelB),
+                Battle::new(1, 0, Winner::ModelA),
+                Battle::new(0, 1, Winner::Tie),
             ],
         );
         let wf = t.win_fraction_matrix(&[0, 1], &names);

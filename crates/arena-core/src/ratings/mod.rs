@@ -351,11 +351,7 @@ pub fn index_battles(records: &[&VoteRecord]) -> (Vec<String>, Vec<Battle>) {
     let (names, ab) = index_models(records);
     let battles = time_order(records)
         .into_iter()
-        .map(|i| Battle {
-            a: ab[i].0,
-            b: ab[i].1,
-            winner: records[i].winner,
-        })
+        .map(|i| Battle::new(ab[i].0, ab[i].1, records[i].winner))
         .collect();
     (names, battles)
 }
@@ -406,11 +402,7 @@ pub fn compute_leaderboard(
         });
     }
     let ab: Vec<(usize, usize)> = votes.iter().map(|r| (r.a, r.b)).collect();
-    let battle = |r: &Row| Battle {
-        a: r.a,
-        b: r.b,
-        winner: r.winner,
-    };
+    let battle = |r: &Row| Battle::new(r.a, r.b, r.winner);
     let battles: Vec<Battle> = if votes.is_sorted_by(|x, y| x.tstamp <= y.tstamp) {
         votes.iter().map(battle).collect()
     } else {
