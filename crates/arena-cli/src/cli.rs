@@ -12,10 +12,10 @@ use arena_core::formats::export::{Anonymiser, CleanBattle, preference_pair};
 use arena_core::formats::json_array::JsonArrayWriter;
 use arena_core::formats::jsonl::write_record;
 use arena_core::formats::pool::Pool;
-use arena_core::integrity::flag_identity_leaks;
+use arena_core::integrity::flag_identity_leak;
 use arena_core::ratings::{
     Anchor, CiMethod, DEFAULT_BOOTSTRAP_ROUNDS, FilterOptions, LeaderboardOptions,
-    compute_leaderboard,
+    compute_leaderboard, slim::slim_for_ratings,
 };
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -156,15 +156,22 @@ fn leaderboard(a: &LeaderboardArgs) -> Result<()> {
         (Some(CiArg::Sandwich) | None, None) => CiMethod::Sandwich,
     };
     let anchor = a.anchor.as_deref().map(Anchor::parse).transpose()?;
+    // Records are kept slimmed (no conversation text; see `slim_for_ratings`), so the memory
+    // held is a few hundred bytes a vote whatever the size of the files.
     let mut records = Vec::new();
     let mut pool = Pool::new();
+    let mut leaks = 0;
     for f in &a.files {
         pool.begin_source(f.display().to_string());
         for_each_record(
             f,
             a.skip_bad_lines,
-            |r| {
+            |mut r| {
                 if pool.offer(&r) {
+                    if a.detect_leaks && flag_identity_leak(&mut r) {
+                        leaks += 1;
+                    }
+                    slim_for_ratings(&mut r);
                     records.push(r);
                 }
                 Ok(())
@@ -177,8 +184,7 @@ fn leaderboard(a: &LeaderboardArgs) -> Result<()> {
         eprintln!("arena: {dups} repeated votes (same id) counted once");
     }
     if a.detect_leaks {
-        let n = flag_identity_leaks(&mut records);
-        eprintln!("arena: flagged {n} battles as identity leaks");
+        eprintln!("arena: flagged {leaks} battles as identity leaks");
     }
     let opts = LeaderboardOptions {
         ci,

@@ -78,14 +78,21 @@ pub fn detect_identity_leak(record: &VoteRecord) -> bool {
 /// Adds the [`IDENTITY_LEAK`] flag to every record that leaks and does not have it yet;
 /// returns how many were newly flagged.
 pub fn flag_identity_leaks(records: &mut [VoteRecord]) -> usize {
-    let mut n = 0;
-    for r in records {
-        if !is_flagged_leak(r) && detect_identity_leak(r) {
-            r.flags.push(IDENTITY_LEAK.to_string());
-            n += 1;
-        }
+    records
+        .iter_mut()
+        .map(flag_identity_leak)
+        .filter(|&f| f)
+        .count()
+}
+
+/// Flags one record as an identity leak when it names a contestant; true when it was newly
+/// flagged.
+pub fn flag_identity_leak(record: &mut VoteRecord) -> bool {
+    let leak = !is_flagged_leak(record) && detect_identity_leak(record);
+    if leak {
+        record.flags.push(IDENTITY_LEAK.to_string());
     }
-    n
+    leak
 }
 
 /// `needle` occurs in `text` with no letter or digit right before or after it (a needle
