@@ -217,7 +217,8 @@ pub enum RatingsError {
     Singular,
 }
 
-/// Applies the filters; returns the records that count, in input order.
+/// Applies the filters and dedup; returns the records that are rated (self-battles left out),
+/// in input order.
 pub fn select<'a>(
     records: &'a [VoteRecord],
     filter: &FilterOptions,
@@ -238,8 +239,8 @@ struct Row<'a> {
     judge: &'a str,
 }
 
-/// The records that count, with their rows (parallel to `records`) and the sorted model
-/// names the rows index.
+/// The records that are rated (self-battles left out), with their rows (parallel to
+/// `records`) and the sorted model names the rows index.
 struct Gathered<'a> {
     records: Vec<&'a VoteRecord>,
     rows: Vec<Row<'a>>,
@@ -293,7 +294,15 @@ fn gather<'a>(records: &'a [VoteRecord], filter: &FilterOptions, seed: u64) -> G
         s.deduplicated = before - kept.len();
     }
     s.used = kept.len();
-    // Sorted names of the models the kept rows use.
+    // A model against itself carries no information: such records pass the filters (and
+    // count in `used`) but are not rated.
+    if rows.iter().any(|r| r.a == r.b) {
+        let mut self_battle = rows.iter().map(|r| r.a == r.b);
+        kept.retain(|_| !self_battle.next().unwrap_or(false));
+        rows.retain(|r| r.a != r.b);
+    }
+    // Sorted names of the models the rated rows use (a model seen only against itself has
+    // none).
     let mut used = vec![false; models.names().len()];
     for r in &rows {
         used[r.a] = true;
@@ -364,39 +373,11 @@ pub fn compute_leaderboard(
     opts: &LeaderboardOptions,
 ) -> Result<Leaderboard, RatingsError> {
     let Gathered {
-        records: mut kept,
-        rows: mut votes,
-        mut names,
+        records: kept,
+        rows: votes,
+        names,
         summary,
     } = gather(records, &opts.filter, opts.seed);
-    // A model against itself carries no information: drop such records.
-    if votes.iter().any(|r| r.a == r.b) {
-        let mut self_battle = votes.iter().map(|r| r.a == r.b);
-        kept.retain(|_| !self_battle.next().unwrap_or(false));
-        votes.retain(|r| r.a != r.b);
-        // Re-index: a model seen only against itself has no battles left.
-        let mut used = vec![false; names.len()];
-        for r in &votes {
-            used[r.a] = true;
-            used[r.b] = true;
-        }
-        if used.contains(&false) {
-            let mut remap = vec![usize::MAX; names.len()];
-            let mut next = 0;
-            for (i, &u) in used.iter().enumerate() {
-                if u {
-                    remap[i] = next;
-                    next += 1;
-                }
-            }
-            for r in &mut votes {
-                r.a = remap[r.a];
-                r.b = remap[r.b];
-            }
-            let mut keep = used.iter();
-            names.retain(|_| *keep.next().unwrap_or(&false));
-        }
-    }
     if kept.is_empty() {
         return Err(RatingsError::NoBattles {
             records: records.len(),
