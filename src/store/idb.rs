@@ -340,6 +340,18 @@ impl Store for IdbStore {
         all.iter().map(|v| decode_vote(&v.json)).collect()
     }
 
+    async fn vote_ids(&self) -> Result<Vec<String>, StoreError> {
+        let tx = self.db.transaction(stores::VOTES).build().map_err(error)?;
+        let os = tx.object_store(stores::VOTES).map_err(error)?;
+        os.get_all_keys::<String>()
+            .primitive()
+            .map_err(error)?
+            .await
+            .map_err(error)?
+            .collect::<Result<_, _>>()
+            .map_err(error)
+    }
+
     async fn vote_count(&self) -> Result<usize, StoreError> {
         let tx = self.db.transaction(stores::VOTES).build().map_err(error)?;
         let os = tx.object_store(stores::VOTES).map_err(error)?;

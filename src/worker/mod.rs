@@ -8,6 +8,7 @@
 //!
 //! [`Leaderboard`]: arena_core::Leaderboard
 
+pub mod cache;
 pub mod client;
 mod file_read;
 pub mod protocol;

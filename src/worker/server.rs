@@ -13,6 +13,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Blob, BlobPropertyBag, DedicatedWorkerGlobalScope, File, MessageEvent};
 
+use super::cache::VoteCache;
 use super::file_read::FileRead;
 use super::protocol::{BadLine, ImportFailure, ImportPhase, Imported, Request, Response};
 use crate::store::IdbStore;
@@ -27,8 +28,8 @@ const BAD_LISTED: usize = 5;
 #[derive(Default)]
 struct State {
     store: Option<(String, Rc<IdbStore>)>,
-    /// Votes read for a `votes_version`, kept for filter changes.
-    votes: Option<(String, u64, Rc<Vec<VoteRecord>>)>,
+    /// Votes read for a `votes_version`, kept for filter changes and new votes.
+    votes: Option<VoteCache>,
     /// The newest leaderboard request: older ones still waiting are skipped.
     latest_leaderboard: u64,
 }
@@ -167,7 +168,9 @@ async fn open(state: &Shared, db: &str) -> Result<Rc<IdbStore>, String> {
     Ok(store)
 }
 
-/// The votes of `db`, read again only when `votes_version` (or the database) changes.
+/// The votes of `db` for `votes_version`. A new version (a vote was cast, or an import
+/// wrote) reads only the ids, then fetches just the votes not seen yet; a new database, or
+/// many new votes, reads them all.
 async fn votes(
     state: &Shared,
     db: &str,
@@ -177,14 +180,19 @@ async fn votes(
         .borrow()
         .votes
         .as_ref()
-        .filter(|(name, v, _)| name == db && *v == votes_version)
-        .map(|(_, _, votes)| votes.clone());
+        .filter(|c| c.db == db && c.version == votes_version)
+        .map(|c| c.votes.clone());
     if let Some(v) = cached {
         return Ok(v);
     }
     let store = open(state, db).await?;
-    let v = Rc::new(store.votes().await.map_err(|e| e.to_string())?);
-    state.borrow_mut().votes = Some((db.to_string(), votes_version, v.clone()));
+    let previous = state.borrow_mut().votes.take().filter(|c| c.db == db);
+    let (mut cache, _) = VoteCache::load(previous, store.as_ref(), db)
+        .await
+        .map_err(|e| e.to_string())?;
+    cache.version = votes_version;
+    let v = cache.votes.clone();
+    state.borrow_mut().votes = Some(cache);
     Ok(v)
 }
 

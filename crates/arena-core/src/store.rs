@@ -133,6 +133,9 @@ pub trait Store {
     /// All votes, oldest first.
     async fn votes(&self) -> Result<Vec<VoteRecord>, StoreError>;
     async fn vote_count(&self) -> Result<usize, StoreError>;
+    /// The ids of all votes, in key order. No record is decoded, so a reader that keeps the
+    /// votes it has read fetches only the new ones ([`Store::vote`]) after a write.
+    async fn vote_ids(&self) -> Result<Vec<String>, StoreError>;
 
     async fn put_conversation(&self, conversation: &Conversation) -> Result<(), StoreError>;
     async fn conversation(&self, id: &str) -> Result<Option<Conversation>, StoreError>;
@@ -232,6 +235,10 @@ impl Store for MemoryStore {
 
     async fn vote_count(&self) -> Result<usize, StoreError> {
         Ok(self.inner.borrow().votes.len())
+    }
+
+    async fn vote_ids(&self) -> Result<Vec<String>, StoreError> {
+        Ok(self.inner.borrow().votes.keys().cloned().collect())
     }
 
     async fn put_conversation(&self, conversation: &Conversation) -> Result<(), StoreError> {
