@@ -520,17 +520,29 @@ async fn the_worker_vote_cache_reads_only_new_votes_and_equals_a_fresh_read() {
     let db = unique("cache");
     let store = IdbStore::open(&db).await.unwrap();
     for (id, t) in [("v-b", 20.0), ("v-a", 10.0), ("v-c", 30.0)] {
-        store.record_vote(&vote(id, t, Winner::ModelA), None).await.unwrap();
+        store
+            .record_vote(&vote(id, t, Winner::ModelA), None)
+            .await
+            .unwrap();
     }
     let (cache, how) = VoteCache::load(None, &store, &db).await.unwrap();
     assert_eq!(how, Loaded::All);
     let ids = |c: &VoteCache| c.votes.iter().map(|v| v.id.clone()).collect::<Vec<_>>();
     assert_eq!(ids(&cache), ["v-a", "v-b", "v-c"]);
-    assert!(cache.votes.iter().all(|v| v.conversation_b.is_empty()), "kept slimmed");
+    assert!(
+        cache.votes.iter().all(|v| v.conversation_b.is_empty()),
+        "kept slimmed"
+    );
 
     // Two new votes, one older than all the others and one tied in time with v-b.
-    store.record_vote(&vote("v-0", 5.0, Winner::Tie), None).await.unwrap();
-    store.record_vote(&vote("v-bb", 20.0, Winner::ModelB), None).await.unwrap();
+    store
+        .record_vote(&vote("v-0", 5.0, Winner::Tie), None)
+        .await
+        .unwrap();
+    store
+        .record_vote(&vote("v-bb", 20.0, Winner::ModelB), None)
+        .await
+        .unwrap();
     let (cache, how) = VoteCache::load(Some(cache), &store, &db).await.unwrap();
     assert_eq!(how, Loaded::New(2));
     let (fresh, _) = VoteCache::load(None, &store, &db).await.unwrap();
@@ -550,6 +562,8 @@ async fn the_worker_vote_cache_reads_only_new_votes_and_equals_a_fresh_read() {
     assert_eq!(cache.votes.len(), 5 + ONE_BY_ONE + 1);
     let other = unique("cache-other");
     let other_store = IdbStore::open(&other).await.unwrap();
-    let (empty, how) = VoteCache::load(Some(cache), &other_store, &other).await.unwrap();
+    let (empty, how) = VoteCache::load(Some(cache), &other_store, &other)
+        .await
+        .unwrap();
     assert_eq!((how, empty.votes.len()), (Loaded::All, 0));
 }

@@ -18,7 +18,7 @@ use indexed_db_futures::error::{DomException, Error as IdbError, OpenDbError};
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::TransactionMode;
 use serde::{Deserialize, Serialize};
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 
 /// The database name the app uses.
 pub const DB_NAME: &str = "arena";
@@ -326,18 +326,34 @@ impl Store for IdbStore {
     async fn votes(&self) -> Result<Vec<VoteRecord>, StoreError> {
         let tx = self.db.transaction(stores::VOTES).build().map_err(error)?;
         let os = tx.object_store(stores::VOTES).map_err(error)?;
-        let all: Vec<StoredVote> = os
-            .get_all()
-            .serde()
+        // Each stored object's two fields are read directly: going through serde for
+        // `StoredVote` cost more than parsing the record's JSON itself.
+        let (tstamp_key, json_key) = (JsValue::from_str("tstamp"), JsValue::from_str("json"));
+        let all: Vec<JsValue> = os
+            .get_all::<JsValue>()
+            .primitive()
             .map_err(error)?
             .await
             .map_err(error)?
             .collect::<Result<_, _>>()
             .map_err(error)?;
-        let mut all: Vec<_> = all.into_iter().collect();
+        let mut all: Vec<(f64, String)> = all
+            .iter()
+            .map(|v| {
+                let tstamp = js_sys::Reflect::get(v, &tstamp_key)
+                    .ok()
+                    .and_then(|t| t.as_f64());
+                let json = js_sys::Reflect::get(v, &json_key)
+                    .ok()
+                    .and_then(|j| j.as_string());
+                tstamp
+                    .zip(json)
+                    .ok_or_else(|| StoreError::Other("a stored vote has no record".into()))
+            })
+            .collect::<Result<_, _>>()?;
         // Stable sort: equal timestamps keep key order.
-        all.sort_by(|a, b| a.tstamp.total_cmp(&b.tstamp));
-        all.iter().map(|v| decode_vote(&v.json)).collect()
+        all.sort_by(|a, b| a.0.total_cmp(&b.0));
+        all.iter().map(|(_, json)| decode_vote(json)).collect()
     }
 
     async fn vote_ids(&self) -> Result<Vec<String>, StoreError> {

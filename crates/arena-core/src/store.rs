@@ -368,6 +368,8 @@ mod tests {
             assert_eq!(s.record_vote(&changed, None).await, Ok(Written::Duplicate));
             assert_eq!(s.vote("1").await.unwrap().unwrap().winner, Winner::ModelA);
             assert_eq!(s.vote_count().await.unwrap(), 1);
+            s.record_vote(&vote("0", 9.0), None).await.unwrap();
+            assert_eq!(s.vote_ids().await.unwrap(), ["0", "1"], "key order");
         });
     }
 
