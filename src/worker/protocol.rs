@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 /// answers to requests it has since replaced.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Request {
-    /// Rank the votes stored in the database `db`. The worker keeps the votes it read and
-    /// reads them again only when `votes_version` changes.
+    /// Rank the votes stored in the database `db`. The worker keeps the votes it read; a new
+    /// `votes_version` makes it fetch the votes it has not seen (`worker::cache`).
     Leaderboard {
         id: u64,
         db: String,

@@ -5,7 +5,8 @@
 //    several runs; the median is printed.
 // 2. The same size through the real path: a 100,000-line JSONL file imported on the Data
 //    page, then ranked on the Leaderboard page with bootstrap intervals (IndexedDB read and
-//    ranking timed separately by the worker).
+//    ranking timed separately by the worker); then efficient pairing's ratings request,
+//    first with every vote read, then after one more vote is stored (only it is read).
 //
 //     ARENA_BENCH_BATTLES=100000 ARENA_BENCH_RUNS=7 node --test tests/e2e/specs/leaderboard-bench.test.mjs
 import { test, before, after } from 'node:test';
@@ -105,6 +106,47 @@ test(`page: ${BATTLES} imported votes ranked with bootstrap intervals`, async ()
   console.log(`#   IndexedDB read + decode ${read} ms; sandwich ranking ${sandwich} ms`);
   console.log(`#   bootstrap-100 ranking (ms): ${boot.join(', ')}; median ${median(boot)} ms`);
   assert.equal(await page.getByTestId('leaderboard-row').count(), 100);
+
+  // Efficient pairing asks the shared worker for ratings after every vote: the first answer
+  // reads every vote; after one more vote is stored, the worker reads only that one.
+  const pairing = await page.evaluate(() => new Promise((resolve, reject) => {
+    const w = new Worker('./leaderboard_worker_loader.js');
+    const asked = new Map();
+    const ask = (id, version) => {
+      asked.set(id, performance.now());
+      w.postMessage({ msg: JSON.stringify({ Ratings: { id, db: 'arena', votes_version: version } }) });
+    };
+    const storeOne = () => new Promise((done, fail) => {
+      const open = indexedDB.open('arena');
+      open.onerror = () => fail(open.error);
+      open.onsuccess = () => {
+        const tx = open.result.transaction('votes', 'readwrite');
+        const record = { id: 'bench-new', model_a: 'model-0', model_b: 'model-1', winner: 'model_a', tstamp: 1e9 };
+        tx.objectStore('votes').put({ id: record.id, tstamp: record.tstamp, json: JSON.stringify(record) });
+        tx.oncomplete = () => { open.result.close(); done(); };
+        tx.onerror = () => fail(tx.error);
+      };
+    });
+    const ms = {};
+    w.onerror = (e) => reject(new Error(e.message || 'worker failed to load'));
+    w.onmessage = async (e) => {
+      const msg = JSON.parse(e.data);
+      if (msg === 'Ready') return ask(1, 1);
+      if (!msg.Ratings) return reject(new Error(e.data));
+      const { id, rows } = msg.Ratings;
+      ms[id] = performance.now() - asked.get(id);
+      if (id === 1) {
+        await storeOne();
+        ask(2, 2);
+      } else {
+        const battles = rows.reduce((n, r) => n + r.battles, 0) / 2;
+        w.terminate();
+        resolve({ first: ms[1], after: ms[2], battles });
+      }
+    };
+  }));
+  console.log(`#   pairing ratings: first ${pairing.first.toFixed(0)} ms (reads ${BATTLES} votes); after one more vote ${pairing.after.toFixed(0)} ms`);
+  assert.equal(pairing.battles, BATTLES + 1, 'the new vote is counted');
   assert.deepEqual(errors, []);
   await context.close();
 });
