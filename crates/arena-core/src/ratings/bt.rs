@@ -364,9 +364,13 @@ pub fn refit_chord(
     for iterations in 1..=solver.max_iter {
         gradient_pairs(&pairs, &theta, &mut g);
         cholesky_solve(&factor.l, n, &mut g);
+        // `f64::max` skips NaN, so a NaN step is caught here, and a step that does not
+        // shrink below.
+        if g.iter().any(|d| !d.is_finite()) {
+            return None;
+        }
         let max_step = g.iter().fold(0.0f64, |m, d| m.max(d.abs()));
-        // Not contracting, or NaN.
-        if max_step.partial_cmp(&last_step) != Some(std::cmp::Ordering::Less) {
+        if max_step >= last_step {
             return None;
         }
         for (t, d) in theta.iter_mut().zip(&g) {

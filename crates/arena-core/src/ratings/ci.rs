@@ -117,7 +117,8 @@ impl Multinomial {
         } else if self.small.is_empty() {
             0
         } else {
-            let p = self.small.len() as f64 / self.total as f64;
+            let small = self.small.len() as f64;
+            let p = small / (small + self.large_mass);
             Binomial::new(self.total, p).map_or(0, |d| d.sample(rng))
         };
         for _ in 0..n_small {
@@ -325,6 +326,19 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_fractional_count_shares_the_draws_by_its_mass() {
+        // Two draws over masses 1 and 0.5: both land in the first with p = (2/3)² = 0.444.
+        let sampler = Multinomial::new(&[1.0, 0.5]);
+        let mut rng = BootstrapRng::seed_from_u64(5);
+        let rounds = 40_000;
+        let both = (0..rounds)
+            .filter(|_| (sampler.draw(&mut rng)[0] - 2.0).abs() < 1e-9)
+            .count();
+        let p = both as f64 / f64::from(rounds);
+        assert!((p - 4.0 / 9.0).abs() < 0.015, "{p}");
     }
 
     #[test]

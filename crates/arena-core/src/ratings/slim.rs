@@ -31,7 +31,9 @@ pub fn slim_for_ratings(record: &mut VoteRecord) {
         meta.insert(format!("list_count_{side}"), c.list_items.into());
         meta.insert(format!("bold_count_{side}"), c.bold.into());
     }
-    meta.entry("sum_user_tokens").or_insert(prompt.into());
+    // Always written: a value that is not a number (`null`, a string) is ignored by
+    // `prompt_tokens`, which then counts every user message, and only one is kept.
+    meta.insert("sum_user_tokens".into(), prompt.into());
     record.conv_metadata = Some(Value::Object(meta));
     let first_user = record
         .conversation_a
@@ -71,6 +73,10 @@ mod tests {
             ];
             if i % 7 == 0 {
                 r.conv_metadata = Some(serde_json::json!({"sum_user_tokens": 3000, "other": 1}));
+            } else if i % 11 == 0 {
+                // Not a number: the prompt length comes from all the user messages.
+                r.conv_metadata = Some(serde_json::json!({"sum_user_tokens": null}));
+                r.conversation_a[2] = Message::user("y".repeat(4000));
             }
         }
         let mut slim = full.clone();
