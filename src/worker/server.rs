@@ -20,6 +20,10 @@ use crate::store::IdbStore;
 
 /// Records written per IndexedDB transaction.
 const BATCH: usize = 2_000;
+/// A batch also ends once this many bytes of the file are in it, so a file of long
+/// conversations never holds thousands of them (several copies each, until the transaction
+/// commits) at once.
+const BATCH_BYTES: f64 = 8.0 * 1024.0 * 1024.0;
 /// Progress is reported every this many records.
 const PROGRESS_EVERY: usize = 5_000;
 /// Bad records listed in an import report (all are counted).
@@ -325,12 +329,13 @@ async fn import(
     let mut batch = Vec::with_capacity(BATCH);
     let mut records = records.peekable();
     while records.peek().is_some() {
+        let start = pos.get();
         for r in records.by_ref() {
             match r {
                 Ok(v) => {
                     done.read += 1;
                     batch.push(v);
-                    if batch.len() == BATCH {
+                    if batch.len() == BATCH || pos.get() - start >= BATCH_BYTES {
                         break;
                     }
                 }
