@@ -1,11 +1,14 @@
 //! Records reduced to what the ratings read, for large files.
 //!
-//! A vote's conversations are most of its size, and ratings read them only for three things:
-//! style control (the style counts of each side), the long-query category (the prompt's
-//! length) and dedup (the first user message). [`slim_for_ratings`] writes the first two into
-//! `conv_metadata` under FastChat's own keys, keeps the first user message and drops the rest,
-//! so a file streamed for ratings holds a few hundred bytes a vote instead of its text, and
-//! every leaderboard of the slimmed records equals that of the full ones.
+//! Most of a vote's size is text and metadata the ratings never read. Of the conversations
+//! they read the style counts of each side (style control), the prompt's length (the
+//! long-query category) and the first user message (dedup); of FastChat's metadata, the same
+//! counts, `dedup_tag.sampled` and the tags set in `category_tag`. [`slim_for_ratings`] keeps
+//! exactly that: the counts as plain numbers in `conv_metadata` under FastChat's own keys,
+//! the first user message, the sampled flag and the true tags. A FastChat clean-battle record
+//! carries dozens of nested metadata entries (a few KB in memory each record), so this is
+//! what lets the public data set be held for ratings; every leaderboard of the slimmed
+//! records equals that of the full ones.
 
 use serde_json::{Map, Value};
 
@@ -13,35 +16,55 @@ use super::style::record_style_counts;
 use crate::categories::prompt_tokens;
 use crate::record::VoteRecord;
 
-/// Drops the conversations of `record` after keeping what the ratings need (module docs).
-/// Identity-leak detection reads the full text: run it before.
+/// Reduces `record` to what the ratings read (module docs). Identity-leak detection reads
+/// the full text: run it before.
 pub fn slim_for_ratings(record: &mut VoteRecord) {
-    if record.conversation_a.is_empty() && record.conversation_b.is_empty() {
-        return;
+    let has_text = !record.conversation_a.is_empty() || !record.conversation_b.is_empty();
+    if has_text || record.conv_metadata.is_some() {
+        let (a, b) = record_style_counts(record);
+        let mut meta = Map::new();
+        for (side, c) in [("a", a), ("b", b)] {
+            meta.insert(format!("sum_assistant_{side}_tokens"), c.tokens.into());
+            meta.insert(format!("header_count_{side}"), c.headers.into());
+            meta.insert(format!("list_count_{side}"), c.list_items.into());
+            meta.insert(format!("bold_count_{side}"), c.bold.into());
+        }
+        // As `prompt_tokens` reads it: the metadata's number, else all the user messages
+        // (of which only the first is kept).
+        meta.insert("sum_user_tokens".into(), prompt_tokens(record).into());
+        record.conv_metadata = Some(Value::Object(meta));
     }
-    let (a, b) = record_style_counts(record);
-    let prompt = prompt_tokens(record);
-    let mut meta = match record.conv_metadata.take() {
-        Some(Value::Object(m)) => m,
-        _ => Map::new(),
-    };
-    for (side, c) in [("a", a), ("b", b)] {
-        meta.insert(format!("sum_assistant_{side}_tokens"), c.tokens.into());
-        meta.insert(format!("header_count_{side}"), c.headers.into());
-        meta.insert(format!("list_count_{side}"), c.list_items.into());
-        meta.insert(format!("bold_count_{side}"), c.bold.into());
+    if has_text {
+        let first_user = record
+            .conversation_a
+            .iter()
+            .position(|m| m.role == "user")
+            .map(|i| record.conversation_a.swap_remove(i));
+        record.conversation_a = first_user.into_iter().collect();
+        record.conversation_b = Vec::new();
     }
-    // Always written: a value that is not a number (`null`, a string) is ignored by
-    // `prompt_tokens`, which then counts every user message, and only one is kept.
-    meta.insert("sum_user_tokens".into(), prompt.into());
-    record.conv_metadata = Some(Value::Object(meta));
-    let first_user = record
-        .conversation_a
-        .iter()
-        .position(|m| m.role == "user")
-        .map(|i| record.conversation_a.swap_remove(i));
-    record.conversation_a = first_user.into_iter().collect();
-    record.conversation_b = Vec::new();
+    if let Some(tag) = record.dedup_tag.take() {
+        record.dedup_tag = tag
+            .get("sampled")
+            .and_then(Value::as_bool)
+            .map(|b| serde_json::json!({ "sampled": b }));
+    }
+    if let Some(Value::Object(tags)) = record.category_tag.take() {
+        let kept: Map<String, Value> = tags
+            .into_iter()
+            .filter_map(|(outer, inner)| {
+                let Value::Object(inner) = inner else {
+                    return None;
+                };
+                let set: Map<String, Value> = inner
+                    .into_iter()
+                    .filter(|(_, v)| v.as_bool() == Some(true))
+                    .collect();
+                (!set.is_empty()).then_some((outer, Value::Object(set)))
+            })
+            .collect();
+        record.category_tag = (!kept.is_empty()).then_some(Value::Object(kept));
+    }
 }
 
 #[cfg(test)]
@@ -106,6 +129,70 @@ mod tests {
                 compute_leaderboard(&slim, &opts).unwrap(),
             );
             assert_eq!(x, y, "{category:?}, style control {style_control}");
+        }
+    }
+
+    #[test]
+    fn fastchat_metadata_is_compacted_and_rates_the_same() {
+        let mut full = crate::ratings::synthetic::synthetic_battles(900, 6, 4);
+        for (i, r) in full.iter_mut().enumerate() {
+            // The shape of FastChat's clean-battle records: no conversations, nested counts.
+            let n = |k: usize| serde_json::json!((i * k) % 13);
+            r.conv_metadata = Some(serde_json::json!({
+                "sum_user_tokens": (i * 37) % 900, "sum_assistant_a_tokens": (i * 17) % 700,
+                "sum_assistant_b_tokens": (i * 29) % 800, "context_a_tokens": 5, "turns": 1,
+                "header_count_a": {"h1": n(1), "h2": n(2), "h3": 0, "h4": 0, "h5": 0, "h6": 0},
+                "header_count_b": {"h1": n(3), "h2": 0, "h3": 0, "h4": 0, "h5": 0, "h6": 0},
+                "list_count_a": {"ordered": n(5), "unordered": n(7)},
+                "list_count_b": {"ordered": n(11), "unordered": 0},
+                "bold_count_a": {"**": n(4), "__": 0}, "bold_count_b": {"**": n(6), "__": 0},
+            }));
+            r.dedup_tag = Some(serde_json::json!({"high_freq": i % 3 == 0, "sampled": i % 9 != 0}));
+            r.category_tag = Some(serde_json::json!({
+                "math_v0.1": {"math": i % 4 == 0},
+                "if_v0.1": {"if": i % 5 == 0, "score": 3},
+                "criteria_v0.1": {"specificity": true, "creativity": i % 2 == 0},
+            }));
+        }
+        let mut slim = full.clone();
+        slim.iter_mut().for_each(slim_for_ratings);
+        let r = &slim[0];
+        assert_eq!(
+            r.conv_metadata
+                .as_ref()
+                .and_then(Value::as_object)
+                .map(Map::len),
+            Some(9)
+        );
+        assert_eq!(r.dedup_tag, Some(serde_json::json!({"sampled": false})));
+        assert_eq!(
+            r.category_tag,
+            Some(
+                serde_json::json!({"math_v0.1": {"math": true}, "if_v0.1": {"if": true},
+                "criteria_v0.1": {"specificity": true, "creativity": true}})
+            )
+        );
+        for (category, style_control) in [
+            (None, true),
+            (Some("math"), false),
+            (Some("creativity"), true),
+            (Some("long-query"), false),
+            (Some("if"), false),
+        ] {
+            let opts = LeaderboardOptions {
+                style_control,
+                filter: FilterOptions {
+                    category: category.map(str::to_string),
+                    ..FilterOptions::default()
+                },
+                ..LeaderboardOptions::default()
+            };
+            let (x, y) = (
+                compute_leaderboard(&full, &opts).unwrap(),
+                compute_leaderboard(&slim, &opts).unwrap(),
+            );
+            assert_eq!(x, y, "{category:?}, style control {style_control}");
+            assert!(x.summary.deduplicated > 0);
         }
     }
 }
