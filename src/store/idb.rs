@@ -323,7 +323,10 @@ impl Store for IdbStore {
         v.map(|v| decode_vote(&v.json)).transpose()
     }
 
-    async fn votes(&self) -> Result<Vec<VoteRecord>, StoreError> {
+    async fn votes_mapped<T>(
+        &self,
+        mut f: impl FnMut(VoteRecord) -> T,
+    ) -> Result<Vec<T>, StoreError> {
         let tx = self.db.transaction(stores::VOTES).build().map_err(error)?;
         let os = tx.object_store(stores::VOTES).map_err(error)?;
         // Each stored object's two fields are read directly: going through serde for
@@ -353,7 +356,10 @@ impl Store for IdbStore {
             .collect::<Result<_, _>>()?;
         // Stable sort: equal timestamps keep key order.
         all.sort_by(|a, b| a.0.total_cmp(&b.0));
-        all.iter().map(|(_, json)| decode_vote(json)).collect()
+        // Each JSON text is freed once decoded.
+        all.into_iter()
+            .map(|(_, json)| decode_vote(&json).map(&mut f))
+            .collect()
     }
 
     async fn vote_ids(&self) -> Result<Vec<String>, StoreError> {

@@ -51,8 +51,12 @@ impl VoteCache {
     }
 
     async fn read_all(store: &impl Store, db: &str) -> Result<VoteCache, StoreError> {
-        let mut votes = store.votes().await?;
-        votes.iter_mut().for_each(slim_for_ratings);
+        let votes = store
+            .votes_mapped(|mut v| {
+                slim_for_ratings(&mut v);
+                v
+            })
+            .await?;
         Ok(VoteCache {
             db: db.to_string(),
             version: 0,

@@ -131,7 +131,12 @@ pub trait Store {
     async fn import_votes(&self, votes: &[VoteRecord]) -> Result<ImportReport, StoreError>;
     async fn vote(&self, id: &str) -> Result<Option<VoteRecord>, StoreError>;
     /// All votes, oldest first.
-    async fn votes(&self) -> Result<Vec<VoteRecord>, StoreError>;
+    async fn votes(&self) -> Result<Vec<VoteRecord>, StoreError> {
+        self.votes_mapped(|v| v).await
+    }
+    /// All votes, oldest first, each passed through `f` as it is decoded, so a reader that
+    /// keeps only part of each vote (the ratings' slimmed records) never holds them all whole.
+    async fn votes_mapped<T>(&self, f: impl FnMut(VoteRecord) -> T) -> Result<Vec<T>, StoreError>;
     async fn vote_count(&self) -> Result<usize, StoreError>;
     /// The ids of all votes, in key order. No record is decoded, so a reader that keeps the
     /// votes it has read fetches only the new ones ([`Store::vote`]) after a write.
@@ -226,11 +231,11 @@ impl Store for MemoryStore {
         Ok(self.inner.borrow().votes.get(id).map(|(_, v)| v.clone()))
     }
 
-    async fn votes(&self) -> Result<Vec<VoteRecord>, StoreError> {
+    async fn votes_mapped<T>(&self, f: impl FnMut(VoteRecord) -> T) -> Result<Vec<T>, StoreError> {
         let inner = self.inner.borrow();
         let mut all: Vec<_> = inner.votes.values().collect();
         all.sort_by(|a, b| a.1.tstamp.total_cmp(&b.1.tstamp).then(a.0.cmp(&b.0)));
-        Ok(all.into_iter().map(|(_, v)| v.clone()).collect())
+        Ok(all.into_iter().map(|(_, v)| v.clone()).map(f).collect())
     }
 
     async fn vote_count(&self) -> Result<usize, StoreError> {

@@ -2,7 +2,10 @@
 // build (`dist/`) and prints how long it took and the peak resident memory of each Chromium
 // process while it ran (Linux: read from /proc).
 //
-//     node tests/e2e/tools/big-import.mjs votes.jsonl
+//     node tests/e2e/tools/big-import.mjs votes.jsonl [--rank]
+//
+// With --rank it then opens the Leaderboard page and waits for the ranking (the worker reads
+// every vote back from IndexedDB), and reports that too.
 import { readFileSync, readdirSync } from 'node:fs';
 import { serveStatic } from '../support/static-server.mjs';
 import { launch, newPage } from '../support/browser.mjs';
@@ -45,7 +48,17 @@ await page.waitForFunction(() => {
 }, null, { timeout: 1_500_000, polling: 1000 });
 clearInterval(timer);
 console.log(await page.getByTestId('import-status').textContent());
-console.log(`import took ${((Date.now() - t0) / 1000).toFixed(1)} s; Chromium RSS before ${(base / 1024).toFixed(0)} MiB, peak ${(peak / 1024).toFixed(0)} MiB`);
+console.log(`import took ${((Date.now() - t0) / 1000).toFixed(1)} s; Chromium RSS before ${(base / 1024).toFixed(0)} MiB, peak so far ${(peak / 1024).toFixed(0)} MiB`);
+if (process.argv.includes('--rank')) {
+  const timer2 = setInterval(() => { peak = Math.max(peak, rss()); }, 200);
+  const t1 = Date.now();
+  await page.goto(new URL('#/leaderboard', server.url).href);
+  await page.waitForFunction(() => /Ranked in/.test(document.querySelector('[data-testid="leaderboard-status"]')?.textContent ?? '')
+    || document.querySelector('[data-testid="error-notice"]'), null, { timeout: 1_500_000, polling: 500 });
+  clearInterval(timer2);
+  const status = await page.getByTestId('leaderboard-status').textContent().catch(() => 'no status');
+  console.log(`leaderboard after ${((Date.now() - t1) / 1000).toFixed(1)} s: ${status}; Chromium RSS peak ${(peak / 1024).toFixed(0)} MiB`);
+}
 for (const [key, kb] of perProcess) {
   console.log(`  ${key}: ${((before.get(key) ?? 0) / 1024).toFixed(0)} -> peak ${(kb / 1024).toFixed(0)} MiB`);
 }
