@@ -111,17 +111,6 @@ impl IdbStore {
         tx.commit().await.map_err(error)
     }
 
-    async fn get_by_id<T: for<'de> Deserialize<'de>>(
-        &self,
-        store: &str,
-        id: &str,
-    ) -> Result<Option<T>, StoreError> {
-        let tx = self.db.transaction(store).build().map_err(error)?;
-        let os = tx.object_store(store).map_err(error)?;
-        let found: Option<StoredById> = os.get(id).serde().map_err(error)?.await.map_err(error)?;
-        found.map(|s| decode(&s.json)).transpose()
-    }
-
     /// Every record of a store keyed by `id`, in key order.
     async fn all_by_id<T: for<'de> Deserialize<'de>>(
         &self,
@@ -157,6 +146,8 @@ impl IdbStore {
         tx.commit().await.map_err(error)
     }
 
+    /// The record under `key`, decoded from its `json` field: every store's objects have one
+    /// (`Stored`, `StoredById`, `StoredVote`; the other fields are ignored here).
     async fn get_json<T: for<'de> Deserialize<'de>>(
         &self,
         store: &str,
@@ -317,10 +308,7 @@ impl Store for IdbStore {
     }
 
     async fn vote(&self, id: &str) -> Result<Option<VoteRecord>, StoreError> {
-        let tx = self.db.transaction(stores::VOTES).build().map_err(error)?;
-        let os = tx.object_store(stores::VOTES).map_err(error)?;
-        let v: Option<StoredVote> = os.get(id).serde().map_err(error)?.await.map_err(error)?;
-        v.map(|v| decode_vote(&v.json)).transpose()
+        self.get_json(stores::VOTES, id).await
     }
 
     async fn votes_mapped<T>(
@@ -358,7 +346,7 @@ impl Store for IdbStore {
         all.sort_by(|a, b| a.0.total_cmp(&b.0));
         // Each JSON text is freed once decoded.
         all.into_iter()
-            .map(|(_, json)| decode_vote(&json).map(&mut f))
+            .map(|(_, json)| decode(&json).map(&mut f))
             .collect()
     }
 
@@ -392,7 +380,7 @@ impl Store for IdbStore {
     }
 
     async fn conversation(&self, id: &str) -> Result<Option<Conversation>, StoreError> {
-        self.get_by_id(stores::CONVERSATIONS, id).await
+        self.get_json(stores::CONVERSATIONS, id).await
     }
 
     async fn put_prompt_set(&self, set: &PromptSet) -> Result<(), StoreError> {
@@ -443,10 +431,6 @@ impl Store for IdbStore {
 
 fn decode<T: for<'de> Deserialize<'de>>(json: &str) -> Result<T, StoreError> {
     serde_json::from_str(json).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
-
-fn decode_vote(json: &str) -> Result<VoteRecord, StoreError> {
-    decode(json)
 }
 
 /// Maps IndexedDB's errors onto the app's; quota errors get their own variant so the page can

@@ -241,27 +241,10 @@ mod tests {
 
     #[test]
     fn chord_refits_equal_full_newton_refits() {
-        use crate::ratings::Battle;
-        use crate::record::Winner;
-        use rand::Rng;
+        let records = crate::ratings::synthetic::synthetic_battles(3000, 6, 11);
+        let refs: Vec<&crate::VoteRecord> = records.iter().collect();
+        let (_, battles) = crate::ratings::index_battles(&refs);
         let mut rng = ChaCha8Rng::seed_from_u64(11);
-        let strength = [0.0, 0.3, -0.4, 0.9, 0.1, -1.0];
-        let battles: Vec<Battle> = (0..3000)
-            .map(|_| {
-                let a = rng.random_range(0..6);
-                let b = (a + rng.random_range(1..6)) % 6;
-                let p = sigmoid(strength[a] - strength[b]);
-                let u: f64 = rng.random();
-                let winner = if u < 0.1 {
-                    Winner::Tie
-                } else if rng.random::<f64>() < p {
-                    Winner::ModelA
-                } else {
-                    Winner::ModelB
-                };
-                Battle::new(a, b, winner)
-            })
-            .collect();
         let cells = Cells::from_battles(6, battles);
         let solver = BtSolver {
             max_iter: 100,

@@ -347,11 +347,11 @@ fn index_models(records: &[&VoteRecord]) -> (Vec<String>, Vec<(usize, usize)>) {
     )
 }
 
-/// Record positions in time order (stable by `tstamp`).
-fn time_order(records: &[&VoteRecord]) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..records.len()).collect();
-    if !records.is_sorted_by(|x, y| x.tstamp <= y.tstamp) {
-        order.sort_by(|&i, &j| records[i].tstamp.total_cmp(&records[j].tstamp));
+/// Positions of `items` in time order (stable by `tstamp`).
+fn time_order<T>(items: &[T], tstamp: impl Fn(&T) -> f64) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    if !items.is_sorted_by(|x, y| tstamp(x) <= tstamp(y)) {
+        order.sort_by(|&i, &j| tstamp(&items[i]).total_cmp(&tstamp(&items[j])));
     }
     order
 }
@@ -359,7 +359,7 @@ fn time_order(records: &[&VoteRecord]) -> Vec<usize> {
 /// Model names (sorted) and the battles, by index, in time order (stable by `tstamp`).
 pub fn index_battles(records: &[&VoteRecord]) -> (Vec<String>, Vec<Battle>) {
     let (names, ab) = index_models(records);
-    let battles = time_order(records)
+    let battles = time_order(records, |r| r.tstamp)
         .into_iter()
         .map(|i| Battle::new(ab[i].0, ab[i].1, records[i].winner))
         .collect();
@@ -384,14 +384,10 @@ pub fn compute_leaderboard(
         });
     }
     let ab: Vec<(usize, usize)> = votes.iter().map(|r| (r.a, r.b)).collect();
-    let battle = |r: &Row| Battle::new(r.a, r.b, r.winner);
-    let battles: Vec<Battle> = if votes.is_sorted_by(|x, y| x.tstamp <= y.tstamp) {
-        votes.iter().map(battle).collect()
-    } else {
-        let mut order: Vec<usize> = (0..votes.len()).collect();
-        order.sort_by(|&i, &j| votes[i].tstamp.total_cmp(&votes[j].tstamp));
-        order.into_iter().map(|i| battle(&votes[i])).collect()
-    };
+    let battles: Vec<Battle> = time_order(&votes, |r| r.tstamp)
+        .into_iter()
+        .map(|i| Battle::new(votes[i].a, votes[i].b, votes[i].winner))
+        .collect();
     let n = names.len();
     let elo = online_elo(n, battles.iter().copied(), EloParams::default());
     let cells = Cells::from_battles(n, battles.iter().copied());

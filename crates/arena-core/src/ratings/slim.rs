@@ -70,8 +70,40 @@ pub fn slim_for_ratings(record: &mut VoteRecord) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ratings::Leaderboard;
     use crate::ratings::{CiMethod, FilterOptions, LeaderboardOptions, compute_leaderboard};
     use crate::record::Message;
+
+    /// Slims a copy of `full`; checks that every case (category, style control) ranks the
+    /// slimmed records exactly as the full ones. Returns the slimmed records and the full
+    /// records' leaderboards.
+    fn rank_both(
+        full: &[VoteRecord],
+        ci: CiMethod,
+        cases: &[(Option<&str>, bool)],
+    ) -> (Vec<VoteRecord>, Vec<Leaderboard>) {
+        let mut slim = full.to_vec();
+        slim.iter_mut().for_each(slim_for_ratings);
+        let boards = cases
+            .iter()
+            .map(|&(category, style_control)| {
+                let opts = LeaderboardOptions {
+                    ci,
+                    style_control,
+                    filter: FilterOptions {
+                        category: category.map(str::to_string),
+                        ..FilterOptions::default()
+                    },
+                    ..LeaderboardOptions::default()
+                };
+                let x = compute_leaderboard(full, &opts).unwrap();
+                let y = compute_leaderboard(&slim, &opts).unwrap();
+                assert_eq!(x, y, "{category:?}, style control {style_control}");
+                x
+            })
+            .collect();
+        (slim, boards)
+    }
 
     #[test]
     fn slimmed_records_rate_exactly_as_the_full_ones() {
@@ -102,8 +134,11 @@ mod tests {
                 r.conversation_a[2] = Message::user("y".repeat(4000));
             }
         }
-        let mut slim = full.clone();
-        slim.iter_mut().for_each(slim_for_ratings);
+        let (slim, _) = rank_both(
+            &full,
+            CiMethod::Bootstrap { rounds: 20 },
+            &[(None, true), (Some("long-query"), false), (None, false)],
+        );
         assert!(
             slim.iter()
                 .all(|r| r.conversation_a.len() == 1 && r.conversation_b.is_empty())
@@ -112,23 +147,6 @@ mod tests {
         // unit test has to bite, so the key is compared directly).
         for (x, y) in full.iter().zip(&slim) {
             assert_eq!(crate::dedup::DedupKey::of(x), crate::dedup::DedupKey::of(y));
-        }
-        for (category, style_control) in [(None, true), (Some("long-query"), false), (None, false)]
-        {
-            let opts = LeaderboardOptions {
-                ci: CiMethod::Bootstrap { rounds: 20 },
-                style_control,
-                filter: FilterOptions {
-                    category: category.map(str::to_string),
-                    ..FilterOptions::default()
-                },
-                ..LeaderboardOptions::default()
-            };
-            let (x, y) = (
-                compute_leaderboard(&full, &opts).unwrap(),
-                compute_leaderboard(&slim, &opts).unwrap(),
-            );
-            assert_eq!(x, y, "{category:?}, style control {style_control}");
         }
     }
 
@@ -154,8 +172,14 @@ mod tests {
                 "criteria_v0.1": {"specificity": true, "creativity": i % 2 == 0},
             }));
         }
-        let mut slim = full.clone();
-        slim.iter_mut().for_each(slim_for_ratings);
+        let cases = [
+            (None, true),
+            (Some("math"), false),
+            (Some("creativity"), true),
+            (Some("long-query"), false),
+            (Some("if"), false),
+        ];
+        let (slim, boards) = rank_both(&full, CiMethod::Sandwich, &cases);
         let r = &slim[0];
         assert_eq!(
             r.conv_metadata
@@ -172,27 +196,6 @@ mod tests {
                 "criteria_v0.1": {"specificity": true, "creativity": true}})
             )
         );
-        for (category, style_control) in [
-            (None, true),
-            (Some("math"), false),
-            (Some("creativity"), true),
-            (Some("long-query"), false),
-            (Some("if"), false),
-        ] {
-            let opts = LeaderboardOptions {
-                style_control,
-                filter: FilterOptions {
-                    category: category.map(str::to_string),
-                    ..FilterOptions::default()
-                },
-                ..LeaderboardOptions::default()
-            };
-            let (x, y) = (
-                compute_leaderboard(&full, &opts).unwrap(),
-                compute_leaderboard(&slim, &opts).unwrap(),
-            );
-            assert_eq!(x, y, "{category:?}, style control {style_control}");
-            assert!(x.summary.deduplicated > 0);
-        }
+        assert!(boards.iter().all(|x| x.summary.deduplicated > 0));
     }
 }
