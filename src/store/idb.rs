@@ -13,10 +13,10 @@ use arena_core::formats::pool::with_id;
 use arena_core::store::{
     Conversation, DB_VERSION, ImportReport, Store, StoreError, Written, stores, stores_to_create,
 };
-use indexed_db_futures::database::Database;
+use indexed_db_futures::database::{Database, ObjectStoreName};
 use indexed_db_futures::error::{DomException, Error as IdbError, OpenDbError};
 use indexed_db_futures::prelude::*;
-use indexed_db_futures::transaction::TransactionMode;
+use indexed_db_futures::transaction::{Transaction, TransactionMode};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -84,6 +84,15 @@ impl IdbStore {
         self.db.close();
     }
 
+    /// A read-write transaction on `store`.
+    fn writing<S: ObjectStoreName>(&self, store: S) -> Result<Transaction<'_>, StoreError> {
+        self.db
+            .transaction(store)
+            .with_mode(TransactionMode::Readwrite)
+            .build()
+            .map_err(error)
+    }
+
     /// Writes `value` as JSON under `id` in a store keyed by `id` (in-line keys).
     async fn put_by_id<T: Serialize>(
         &self,
@@ -91,13 +100,8 @@ impl IdbStore {
         id: &str,
         value: &T,
     ) -> Result<(), StoreError> {
-        let json = serde_json::to_string(value).map_err(|e| StoreError::Other(e.to_string()))?;
-        let tx = self
-            .db
-            .transaction(store)
-            .with_mode(TransactionMode::Readwrite)
-            .build()
-            .map_err(error)?;
+        let json = encode(value)?;
+        let tx = self.writing(store)?;
         tx.object_store(store)
             .map_err(error)?
             .put(StoredById {
@@ -130,12 +134,7 @@ impl IdbStore {
     }
 
     async fn delete_key(&self, store: &str, key: &str) -> Result<(), StoreError> {
-        let tx = self
-            .db
-            .transaction(store)
-            .with_mode(TransactionMode::Readwrite)
-            .build()
-            .map_err(error)?;
+        let tx = self.writing(store)?;
         tx.object_store(store)
             .map_err(error)?
             .delete(key)
@@ -165,13 +164,8 @@ impl IdbStore {
         key: &str,
         value: &T,
     ) -> Result<(), StoreError> {
-        let json = serde_json::to_string(value).map_err(|e| StoreError::Other(e.to_string()))?;
-        let tx = self
-            .db
-            .transaction(store)
-            .with_mode(TransactionMode::Readwrite)
-            .build()
-            .map_err(error)?;
+        let json = encode(value)?;
+        let tx = self.writing(store)?;
         let os = tx.object_store(store).map_err(error)?;
         os.put(Stored { json })
             .with_key(key.to_string())
@@ -205,13 +199,8 @@ impl Store for IdbStore {
         vote: &VoteRecord,
         conversation: Option<&Conversation>,
     ) -> Result<Written, StoreError> {
-        let json = serde_json::to_string(vote).map_err(|e| StoreError::Other(e.to_string()))?;
-        let tx = self
-            .db
-            .transaction([stores::VOTES, stores::CONVERSATIONS])
-            .with_mode(TransactionMode::Readwrite)
-            .build()
-            .map_err(error)?;
+        let json = encode(vote)?;
+        let tx = self.writing([stores::VOTES, stores::CONVERSATIONS])?;
         let votes = tx.object_store(stores::VOTES).map_err(error)?;
         let existing: Option<StoredVote> = votes
             .get(vote.id.as_str())
@@ -236,7 +225,7 @@ impl Store for IdbStore {
         if let Some(c) = conversation {
             let mut c = c.clone();
             c.voted = true;
-            let json = serde_json::to_string(&c).map_err(|e| StoreError::Other(e.to_string()))?;
+            let json = encode(&c)?;
             tx.object_store(stores::CONVERSATIONS)
                 .map_err(error)?
                 .put(StoredById { id: c.id, json })
@@ -261,12 +250,7 @@ impl Store for IdbStore {
                 report.duplicates += 1;
             }
         }
-        let tx = self
-            .db
-            .transaction(stores::VOTES)
-            .with_mode(TransactionMode::Readwrite)
-            .build()
-            .map_err(error)?;
+        let tx = self.writing(stores::VOTES)?;
         let os = tx.object_store(stores::VOTES).map_err(error)?;
         // Every lookup is issued before the first is awaited: one round trip, not one per vote.
         let lookups = fresh
@@ -288,7 +272,7 @@ impl Store for IdbStore {
             }
         }
         for v in &new {
-            let json = serde_json::to_string(v).map_err(|e| StoreError::Other(e.to_string()))?;
+            let json = encode(v)?;
             writes.push(
                 os.put(StoredVote {
                     id: v.id.clone(),
@@ -427,6 +411,10 @@ impl Store for IdbStore {
     async fn delete_contestant(&self, id: &str) -> Result<(), StoreError> {
         self.delete_key(stores::CONTESTANTS, id).await
     }
+}
+
+fn encode<T: Serialize + ?Sized>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Other(e.to_string()))
 }
 
 fn decode<T: for<'de> Deserialize<'de>>(json: &str) -> Result<T, StoreError> {
