@@ -17,6 +17,9 @@ pub struct Behaviour {
     pub tokens_per_sec: Option<f64>,
     /// Stop sending after this many tokens and hold the connection open.
     pub stall_after: Option<usize>,
+    /// Hold the stream after each of these token counts until a test releases it
+    /// (`POST /__release/<id>`), ascending and without repeats.
+    pub pauses: Vec<usize>,
     /// Send the provider's mid-stream error after this many tokens.
     pub midstream_error_after: Option<usize>,
     /// Answer 429 with `retry-after` of this many seconds.
@@ -63,6 +66,7 @@ impl Behaviour {
                 "echo" => b.echo = true,
                 "slow" => b.tokens_per_sec = Some(n.unwrap_or(default_tps).max(0.1)),
                 "stall" => b.stall_after = Some(n.map_or(2, whole)),
+                "pause" => b.pauses.push(n.map_or(2, whole)),
                 "midstream-error" => b.midstream_error_after = Some(n.map_or(2, whole)),
                 "rate-limit" => b.rate_limit = Some(n.map_or(7, |v| whole(v) as u64)),
                 "bad-key" => b.bad_key = true,
@@ -76,6 +80,8 @@ impl Behaviour {
                 _ => {}
             }
         }
+        b.pauses.sort_unstable();
+        b.pauses.dedup();
         b
     }
 
@@ -123,6 +129,13 @@ mod tests {
             Some(3)
         );
         assert_eq!(Behaviour::from_model("gpt-4o", 20.0), Behaviour::default());
+    }
+
+    #[test]
+    fn pauses_collect_in_order() {
+        let b = Behaviour::from_model("echo+pause-5+pause-2+pause-5+pause", 20.0);
+        assert_eq!(b.pauses, [2, 5]);
+        assert!(Behaviour::from_model("echo", 20.0).pauses.is_empty());
     }
 
     #[test]

@@ -4,11 +4,15 @@
 //! `http://ADDR/{flavor}{api_root}` (see [`Running::base_url`]), e.g.
 //! `http://127.0.0.1:PORT/openrouter/api/v1` or `http://127.0.0.1:PORT/anthropic`. The model
 //! name scripts the behaviour (see [`behaviour::Behaviour`]): `echo`, `slow-50`, `stall`,
-//! `midstream-error`, `rate-limit-3`, `bad-key`, `context-too-long`, `overloaded`, `split`,
-//! `keepalive`, `reasoning`, `length`, `tokens-N`, joined with `+`.
+//! `pause-3`, `midstream-error`, `rate-limit-3`, `bad-key`, `context-too-long`, `overloaded`,
+//! `split`, `keepalive`, `reasoning`, `length`, `tokens-N`, joined with `+`.
 //!
 //! Control endpoints: `GET /__log` (every request seen, including preflights, with whether a
-//! stream completed or the client went away mid-stream), `POST /__reset`, `GET /__health`.
+//! stream completed or the client went away mid-stream), `GET /__wait` (until a stream
+//! reaches a state: held, aborted, ended), `POST /__release/<id>` (lets a stream held at a
+//! `pause-N` go on), `POST /__reset`, `GET /__health`. With `pause-N` and `/__wait`, a test
+//! synchronises with the stream instead of sampling it: it knows exactly what was sent while
+//! the server holds the rest.
 //!
 //! **Architecture Invariant:** the server binds only to loopback addresses, and every stream
 //! it holds open ends by itself after [`Config::max_stall`].
@@ -17,6 +21,7 @@ pub mod behaviour;
 pub mod flavor;
 pub mod wire;
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -32,7 +37,7 @@ use bytes::Bytes;
 use serde::Serialize;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::behaviour::Behaviour;
 use crate::flavor::{Cors, FLAVORS, Flavor, Wire};
@@ -80,10 +85,17 @@ pub struct LogEntry {
     pub status: u16,
     pub stream: bool,
     pub tokens_sent: u64,
+    /// Body writes handed to the connection: one per frame, or with `split` one per 1–3 byte
+    /// piece (however the client's reads then group them).
+    pub writes: u64,
     /// The whole stream was handed to the connection.
     pub completed: bool,
     /// The client went away before the stream ended.
     pub aborted: bool,
+    /// The server holds the stream open and sends no more of the answer for now: at a
+    /// `pause-N` until released, or in a `stall` (which may still send keep-alives).
+    /// Everything before that point was handed to the connection.
+    pub held: bool,
     pub started_ms: u64,
     pub ended_ms: Option<u64>,
 }
@@ -94,6 +106,10 @@ struct App {
     log: Mutex<Vec<LogEntry>>,
     seq: AtomicU64,
     started: Instant,
+    /// Bumped on every change to the log, so waiters look again.
+    changes: watch::Sender<u64>,
+    /// Streams held at a `pause-N`, by log id: sending lets the stream go on.
+    holds: Mutex<HashMap<u64, oneshot::Sender<()>>>,
 }
 
 impl App {
@@ -107,7 +123,12 @@ impl App {
         entry.started_ms = self.now_ms();
         tracing::debug!(id, flavor = %entry.flavor, path = %entry.path, status = entry.status, "request");
         self.log.lock().expect("log lock").push(entry);
+        self.changed();
         id
+    }
+
+    fn changed(&self) {
+        self.changes.send_modify(|n| *n = n.wrapping_add(1));
     }
 
     fn update(&self, id: u64, f: impl FnOnce(&mut LogEntry)) {
@@ -119,6 +140,44 @@ impl App {
                 e.ended_ms.get_or_insert(now);
             }
         }
+        drop(log);
+        self.changed();
+    }
+
+    /// The first log entry (oldest first) that `pred` accepts, as soon as there is one.
+    async fn wait_for(&self, pred: impl Fn(&LogEntry) -> bool) -> LogEntry {
+        // Subscribe before looking, so a change between the look and the wait is not lost.
+        let mut changes = self.changes.subscribe();
+        loop {
+            if let Some(e) = self.log.lock().expect("log lock").iter().find(|e| pred(e)) {
+                return e.clone();
+            }
+            // The sender lives as long as `self`, so this never fails while we wait.
+            let _ = changes.changed().await;
+        }
+    }
+
+    /// Lets stream `id` go on from its pause; false if it is not held at one.
+    fn release(&self, id: u64) -> bool {
+        let Some(go) = self.holds.lock().expect("holds lock").remove(&id) else {
+            return false;
+        };
+        // Not held any more from now on, so a wait for its next pause cannot see this one.
+        self.update(id, |e| e.held = false);
+        let _ = go.send(());
+        true
+    }
+
+    /// Lets every paused stream go on; how many there were.
+    fn release_all(&self) -> usize {
+        let ids: Vec<u64> = self
+            .holds
+            .lock()
+            .expect("holds lock")
+            .keys()
+            .copied()
+            .collect();
+        ids.into_iter().filter(|&id| self.release(id)).count()
     }
 }
 
@@ -152,6 +211,17 @@ impl Running {
     pub fn log(&self) -> Vec<LogEntry> {
         self.app.log.lock().expect("log lock").clone()
     }
+
+    /// Waits until the log holds an entry `pred` accepts (e.g. a stream that is `held` or
+    /// `aborted`) and returns it; no polling, no time limit (wrap it in one).
+    pub async fn wait_for(&self, pred: impl Fn(&LogEntry) -> bool) -> LogEntry {
+        self.app.wait_for(pred).await
+    }
+
+    /// Lets stream `id` go on from the `pause-N` it is held at; false if it is not held at one.
+    pub fn release(&self, id: u64) -> bool {
+        self.app.release(id)
+    }
 }
 
 impl Drop for Running {
@@ -173,6 +243,8 @@ pub async fn spawn(addr: SocketAddr, config: Config) -> anyhow::Result<Running> 
         log: Mutex::new(Vec::new()),
         seq: AtomicU64::new(0),
         started: Instant::now(),
+        changes: watch::Sender::new(0),
+        holds: Mutex::new(HashMap::new()),
     });
     let router = Router::new().fallback(handle).with_state(app.clone());
     let task = tokio::spawn(async move {
@@ -254,8 +326,10 @@ fn preflight(app: &App, flavor: &Flavor, path: &str, headers: &HeaderMap) -> Res
         status,
         stream: false,
         tokens_sent: 0,
+        writes: 0,
         completed: true,
         aborted: false,
+        held: false,
         started_ms: 0,
         ended_ms: None,
     });
@@ -441,7 +515,7 @@ async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
     let headers = parts.headers;
 
     if let Some(control) = path.strip_prefix("/__") {
-        return control_endpoint(&app, &parts.method, control);
+        return control_endpoint(&app, &parts.method, control, &query).await;
     }
     let Some((flavor, wire, call)) = resolve(&path) else {
         return plain(StatusCode::NOT_FOUND, "no such route on arena-testserver");
@@ -466,8 +540,10 @@ async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
         status: 200,
         stream: false,
         tokens_sent: 0,
+        writes: 0,
         completed: true,
         aborted: false,
+        held: false,
         started_ms: 0,
         ended_ms: None,
     };
@@ -595,7 +671,21 @@ async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
     r
 }
 
-fn control_endpoint(app: &App, method: &Method, what: &str) -> Response {
+async fn control_endpoint(app: &App, method: &Method, what: &str, query: &str) -> Response {
+    if let Some(id) = what.strip_prefix("release/") {
+        if method != Method::POST {
+            return plain(StatusCode::METHOD_NOT_ALLOWED, "POST to release a stream");
+        }
+        let Ok(id) = id.parse::<u64>() else {
+            return json_response(400, &[], &json!({"error": "release/<id> wants a log id"}));
+        };
+        return if app.release(id) {
+            json_response(200, &[], &json!({"released": true}))
+        } else {
+            let error = format!("request {id} is not held at a pause");
+            json_response(404, &[], &json!({"released": false, "error": error}))
+        };
+    }
     match (method.as_str(), what) {
         ("GET", "log") => {
             let log = app.log.lock().expect("log lock").clone();
@@ -603,11 +693,87 @@ fn control_endpoint(app: &App, method: &Method, what: &str) -> Response {
         }
         ("POST", "reset") => {
             app.log.lock().expect("log lock").clear();
+            app.changed();
             json_response(200, &[], &json!({"ok": true}))
         }
         ("GET", "health") => json_response(200, &[], &json!({"status": "ok"})),
+        ("GET", "wait") => wait_endpoint(app, query).await,
+        ("POST", "release") => json_response(200, &[], &json!({"released": app.release_all()})),
         _ => plain(StatusCode::NOT_FOUND, "unknown control endpoint"),
     }
+}
+
+/// The value of `name` in a query string, `%XX` escapes decoded (`+` stays `+`, as in the
+/// model names).
+fn query_param(query: &str, name: &str) -> Option<String> {
+    query.split('&').find_map(|kv| {
+        let (k, v) = kv.split_once('=')?;
+        (k == name).then(|| percent_decode(v))
+    })
+}
+
+/// What `GET /__wait` waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WaitFor {
+    /// Held at a pause or in a stall.
+    Held,
+    /// The client went away mid-stream.
+    Aborted,
+    /// Completed or aborted.
+    Ended,
+}
+
+/// `GET /__wait?model=M&flavor=F&state=held|aborted|ended&timeout_ms=N`: answers the first
+/// matching request (oldest first) as soon as one is in that state; 408 with the matching
+/// requests seen if none is within the time (default: `--max-stall-secs`).
+async fn wait_endpoint(app: &App, query: &str) -> Response {
+    let model = query_param(query, "model");
+    let flavor = query_param(query, "flavor");
+    let state = match query_param(query, "state").as_deref() {
+        None | Some("held") => WaitFor::Held,
+        Some("aborted") => WaitFor::Aborted,
+        Some("ended") => WaitFor::Ended,
+        Some(other) => {
+            let error = format!("unknown state {other:?}: held, aborted or ended");
+            return json_response(400, &[], &json!({ "error": error }));
+        }
+    };
+    let timeout = match query_param(query, "timeout_ms").map(|v| v.parse::<u64>()) {
+        None => app.config.max_stall,
+        Some(Ok(ms)) => Duration::from_millis(ms),
+        Some(Err(_)) => {
+            return json_response(400, &[], &json!({"error": "timeout_ms wants a number"}));
+        }
+    };
+    let matches = |e: &LogEntry| {
+        e.method != "OPTIONS"
+            && model.as_ref().is_none_or(|m| e.model.as_ref() == Some(m))
+            && flavor.as_ref().is_none_or(|f| &e.flavor == f)
+    };
+    let ready = |e: &LogEntry| {
+        matches(e)
+            && match state {
+                WaitFor::Held => e.held,
+                WaitFor::Aborted => e.aborted,
+                WaitFor::Ended => e.completed || e.aborted,
+            }
+    };
+    if let Ok(e) = tokio::time::timeout(timeout, app.wait_for(ready)).await {
+        return json_response(200, &[], &json!(e));
+    }
+    let seen: Vec<LogEntry> = app
+        .log
+        .lock()
+        .expect("log lock")
+        .iter()
+        .filter(|e| matches(e))
+        .cloned()
+        .collect();
+    let error = format!(
+        "no request matching model {model:?}, flavor {flavor:?} was {state:?} within {} ms",
+        timeout.as_millis()
+    );
+    json_response(408, &[], &json!({ "error": error, "requests": seen }))
 }
 
 /// Writes a script through a channel; the body ends (and the receiver drops) when the
@@ -626,10 +792,15 @@ fn stream_response(app: Arc<App>, id: u64, script: Script, split: bool) -> Respo
     r
 }
 
-/// Sends one frame, whole or in 1–3 byte pieces. `false` when the client is gone.
-async fn send(tx: &mpsc::Sender<Bytes>, bytes: Bytes, split: bool) -> bool {
+/// Sends one frame, whole or in 1–3 byte pieces, counting the writes in the log. `false`
+/// when the client is gone.
+async fn send(app: &App, id: u64, tx: &mpsc::Sender<Bytes>, bytes: Bytes, split: bool) -> bool {
     if !split {
-        return tx.send(bytes).await.is_ok();
+        let sent = tx.send(bytes).await.is_ok();
+        if sent {
+            app.update(id, |e| e.writes += 1);
+        }
+        return sent;
     }
     let mut rest = bytes;
     let mut size = 1;
@@ -638,6 +809,7 @@ async fn send(tx: &mpsc::Sender<Bytes>, bytes: Bytes, split: bool) -> bool {
         if tx.send(piece).await.is_err() {
             return false;
         }
+        app.update(id, |e| e.writes += 1);
         // Let the connection write each piece on its own.
         tokio::task::yield_now().await;
         size = size % 3 + 1;
@@ -654,16 +826,33 @@ async fn write_script(
 ) {
     let aborted = |app: &App| {
         tracing::info!(id, "client went away mid-stream");
-        app.update(id, |e| e.aborted = true);
+        app.update(id, |e| {
+            e.aborted = true;
+            e.held = false;
+        });
     };
     for frame in script.frames {
+        if frame.hold {
+            match hold(&app, id, &tx).await {
+                Hold::Released => continue,
+                Hold::ClientLeft => return aborted(&app),
+                Hold::TooLong => {
+                    // As a stall does: give up holding it; the stream just ends, unfinished.
+                    app.update(id, |e| {
+                        e.held = false;
+                        e.completed = true;
+                    });
+                    return;
+                }
+            }
+        }
         if let Some(d) = frame.delay {
             tokio::select! {
                 () = tokio::time::sleep(d) => {}
                 () = tx.closed() => return aborted(&app),
             }
         }
-        if !send(&tx, frame.bytes, split).await {
+        if !send(&app, id, &tx, frame.bytes, split).await {
             return aborted(&app);
         }
         if frame.token {
@@ -673,6 +862,7 @@ async fn write_script(
     match script.end {
         End::Close => app.update(id, |e| e.completed = true),
         End::Stall { keepalive } => {
+            app.update(id, |e| e.held = true);
             let deadline = tokio::time::Instant::now() + app.config.max_stall;
             loop {
                 let wake = match &keepalive {
@@ -685,17 +875,52 @@ async fn write_script(
                 }
                 if tokio::time::Instant::now() >= deadline {
                     // Give up holding it; the stream just ends, unfinished.
-                    app.update(id, |e| e.completed = true);
+                    app.update(id, |e| {
+                        e.held = false;
+                        e.completed = true;
+                    });
                     return;
                 }
                 if let Some((bytes, _)) = &keepalive
-                    && !send(&tx, bytes.clone(), false).await
+                    && !send(&app, id, &tx, bytes.clone(), false).await
                 {
                     return aborted(&app);
                 }
             }
         }
     }
+}
+
+/// How a scripted pause ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hold {
+    /// A test released it: the stream goes on.
+    Released,
+    /// The client went away while it was held.
+    ClientLeft,
+    /// Nobody released it within `max_stall`.
+    TooLong,
+}
+
+/// Holds stream `id` at a `pause-N` until `POST /__release/<id>`, the client leaves, or
+/// `max_stall` passes. It is registered before it is marked held, so a test that saw it held
+/// can always release it.
+async fn hold(app: &App, id: u64, tx: &mpsc::Sender<Bytes>) -> Hold {
+    let (go, released) = oneshot::channel();
+    app.holds.lock().expect("holds lock").insert(id, go);
+    app.update(id, |e| e.held = true);
+    tracing::debug!(id, "held at a pause");
+    let outcome = tokio::select! {
+        // The sender waits in `holds` until a release sends on it (or until the removal
+        // below, after this select), so this resolves only on a release.
+        _ = released => Hold::Released,
+        () = tx.closed() => Hold::ClientLeft,
+        () = tokio::time::sleep(app.config.max_stall) => Hold::TooLong,
+    };
+    if outcome != Hold::Released {
+        app.holds.lock().expect("holds lock").remove(&id);
+    }
+    outcome
 }
 
 /// All flavors, for documentation and the binary's `--help`.

@@ -20,6 +20,8 @@ pub struct Frame {
     pub delay: Option<Duration>,
     /// It carries an answer token (counted in the log).
     pub token: bool,
+    /// A scripted pause (no bytes): hold the stream here until a test releases it.
+    pub hold: bool,
 }
 
 /// How a stream ends.
@@ -89,6 +91,16 @@ impl Builder {
             bytes,
             delay: None,
             token: false,
+            hold: false,
+        });
+    }
+
+    fn hold(&mut self) {
+        self.frames.push(Frame {
+            bytes: Bytes::new(),
+            delay: None,
+            token: false,
+            hold: true,
         });
     }
 
@@ -97,6 +109,7 @@ impl Builder {
             bytes,
             delay: self.gap,
             token: true,
+            hold: false,
         });
     }
 }
@@ -128,6 +141,9 @@ pub fn stream_script(ask: &Ask<'_>) -> Script {
         out.meta(f);
     }
     for (i, tok) in tokens.iter().enumerate() {
+        if b.pauses.contains(&i) {
+            out.hold();
+        }
         if b.midstream_error_after == Some(i) {
             out.meta(w.midstream_error());
             return Script {
@@ -155,6 +171,10 @@ pub fn stream_script(ask: &Ask<'_>) -> Script {
             out.meta(k);
         }
         out.token(w.text(tok));
+    }
+    // A pause past the last token holds the stream before its end.
+    if b.pauses.iter().any(|&p| p >= tokens.len()) {
+        out.hold();
     }
     let reason = if b.length {
         w.length_word()
@@ -635,6 +655,7 @@ pub const LISTED_MODELS: &[&str] = &[
     "echo",
     "slow-20",
     "stall",
+    "pause",
     "midstream-error",
     "rate-limit",
     "bad-key",
