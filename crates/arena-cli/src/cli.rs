@@ -1,6 +1,6 @@
 //! Flags (clap derive) and the three subcommands.
 //!
-//! Room is left in [`Command`] for the later `llm` and `serve` subcommands of DESIGN.md §5.
+//! Room is left in [`Command`] for the later `serve` subcommand of DESIGN.md §5.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -41,6 +41,9 @@ pub enum Command {
     Merge(MergeArgs),
     /// Convert between formats.
     Convert(ConvertArgs),
+    /// Run a local GGUF model (the engine the browser's local contestants use).
+    #[command(subcommand)]
+    Llm(crate::llm::LlmCommand),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -140,6 +143,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Leaderboard(a) => leaderboard(&a),
         Command::Merge(a) => merge(&a),
         Command::Convert(a) => convert(&a),
+        Command::Llm(c) => crate::llm::run(&c),
     }
 }
 

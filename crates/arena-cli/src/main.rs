@@ -6,6 +6,7 @@
 
 mod cli;
 mod input;
+mod llm;
 mod output;
 
 use std::process::ExitCode;
