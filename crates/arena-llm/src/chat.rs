@@ -74,6 +74,21 @@ impl ChatTemplate {
     }
 }
 
+/// Gemma's turn format, for Gemma files that carry no template (base models): `assistant`
+/// is called `model`, a system message is folded into the first user turn, contents are
+/// trimmed, and the text starts with BOS.
+pub const GEMMA: &str = "{{ bos_token }}{% if messages[0]['role'] == 'system' %}{% set prefix = messages[0]['content'] + '\n\n' %}{% set turns = messages[1:] %}{% else %}{% set prefix = '' %}{% set turns = messages %}{% endif %}{% for m in turns %}{% set role = 'model' if m['role'] == 'assistant' else m['role'] %}{{ '<start_of_turn>' + role + '\n' + (prefix if loop.first else '') + (m['content'] | trim) + '<end_of_turn>\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<start_of_turn>model\n' }}{% endif %}";
+
+/// The template for a file without `tokenizer.chat_template`: the family's own turn format
+/// where the architecture has one, else ChatML.
+pub fn default_template(architecture: &str) -> &'static str {
+    if architecture.starts_with("gemma") {
+        GEMMA
+    } else {
+        CHATML
+    }
+}
+
 /// The ChatML template, for models whose file carries none.
 pub const CHATML: &str = "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}";
 

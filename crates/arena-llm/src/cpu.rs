@@ -5,7 +5,8 @@
 //! with AVX2 and FMA when the CPU has them; in wasm the module is built with `simd128`
 //! (see `.cargo/config.toml`), which the same loops use directly.
 
-use crate::quant::{GgmlType, QAct, dot_row};
+use crate::quant::{GgmlType, QAct, dot_row_with};
+use crate::simd::Backend;
 
 /// A weight matrix: `rows` rows of `cols` elements, packed as `ty`, borrowed from the file.
 #[derive(Debug, Clone, Copy)]
@@ -32,32 +33,40 @@ pub fn matmul(w: &Matrix<'_>, xs: &[QAct], out: &mut [f32]) {
     assert!(xs.iter().all(|x| x.len() == w.cols), "matmul: input width");
     #[cfg(target_arch = "x86_64")]
     {
-        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+        if let Some(avx2) = crate::simd::Avx2::detect() {
             #[allow(unsafe_code)]
-            // SAFETY: `matmul_avx2` only requires the AVX2 and FMA instructions, which the
-            // CPU was just checked to have; it reads nothing but its (bounds-checked) slices.
+            // SAFETY: `matmul_avx2` only requires the AVX2 and FMA instructions, which
+            // `detect` just found; it reads nothing but its (bounds-checked) slices.
             unsafe {
-                matmul_avx2(w, xs, out);
+                matmul_avx2(avx2, w, xs, out);
             }
             return;
         }
     }
-    matmul_generic(w, xs, out);
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    {
+        matmul_generic(crate::simd::Simd128, w, xs, out);
+    }
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    {
+        matmul_generic(crate::simd::Scalar, w, xs, out);
+    }
 }
 
+/// The generic loop compiled with AVX2 and FMA enabled, so the backend's intrinsics inline.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-fn matmul_avx2(w: &Matrix<'_>, xs: &[QAct], out: &mut [f32]) {
-    matmul_generic(w, xs, out);
+fn matmul_avx2(be: crate::simd::Avx2, w: &Matrix<'_>, xs: &[QAct], out: &mut [f32]) {
+    matmul_generic(be, w, xs, out);
 }
 
 #[inline(always)]
-fn matmul_generic(w: &Matrix<'_>, xs: &[QAct], out: &mut [f32]) {
+fn matmul_generic<B: Backend>(be: B, w: &Matrix<'_>, xs: &[QAct], out: &mut [f32]) {
     let rb = w.ty.row_bytes(w.cols);
     let n = xs.len();
     for (r, row) in w.bytes.chunks_exact(rb).take(w.rows).enumerate() {
         for (t, x) in xs.iter().enumerate() {
-            out[t * w.rows + r] = dot_row(w.ty, row, x);
+            out[t * w.rows + r] = dot_row_with(be, w.ty, row, x);
         }
     }
     debug_assert_eq!(out.len(), n * w.rows);
@@ -84,6 +93,7 @@ pub fn f16_to_f32(h: u16) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::quant::dot_row;
     use crate::quant::tests::random_row;
 
     #[test]
@@ -100,7 +110,15 @@ mod tests {
 
     #[test]
     fn matmul_rows_and_tokens() {
-        for ty in [GgmlType::Q4_1, GgmlType::Q6_K, GgmlType::F16] {
+        for ty in [
+            GgmlType::Q4_0,
+            GgmlType::Q4_1,
+            GgmlType::Q5_0,
+            GgmlType::Q8_0,
+            GgmlType::Q4_K,
+            GgmlType::Q6_K,
+            GgmlType::F16,
+        ] {
             let (cols, rows) = (256, 5);
             let bytes: Vec<u8> = (0..rows)
                 .flat_map(|r| random_row(ty, cols, r as u64 + 3))
@@ -125,9 +143,12 @@ mod tests {
             matmul(&w, &xs, &mut out);
             for t in 0..3 {
                 for r in 0..rows {
-                    assert_eq!(
-                        out[t * rows + r].to_bits(),
-                        dot_row(ty, w.row(r), &xs[t]).to_bits()
+                    // The vector backends sum in another order than the portable one.
+                    let want = dot_row(ty, w.row(r), &xs[t]);
+                    let got = out[t * rows + r];
+                    assert!(
+                        (got - want).abs() <= 1e-5 * want.abs().max(1.0),
+                        "{ty:?}: {got} vs {want}"
                     );
                 }
             }

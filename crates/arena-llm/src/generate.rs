@@ -1,7 +1,7 @@
 //! Text generation: prompt → tokens → a token-at-a-time loop with streaming text, stop
 //! strings, end-of-turn tokens and a token budget.
 
-use crate::chat::{CHATML, ChatTemplate, Message, TemplateError};
+use crate::chat::{ChatTemplate, Message, TemplateError, default_template};
 use crate::gguf::Value;
 use crate::model::{Model, ModelError, State};
 use crate::sample::{Sampler, SamplerConfig};
@@ -56,11 +56,12 @@ impl Engine {
                 .unwrap_or("")
                 .to_string()
         };
+        let fallback = default_template(model.header.architecture().unwrap_or(""));
         let source = model
             .header
             .get("tokenizer.chat_template")
             .and_then(Value::as_str)
-            .unwrap_or(CHATML)
+            .unwrap_or(fallback)
             .to_string();
         let template = ChatTemplate::new(&source, &text(tokenizer.bos), &text(tokenizer.eos))?;
         Ok(Engine {
@@ -75,12 +76,10 @@ impl Engine {
         let text = self.template.render(messages, true)?;
         // The template writes BOS itself when the model wants one.
         let mut ids = self.tokenizer.encode(&text, false)?;
-        if self.tokenizer.add_bos {
-            if let Some(bos) = self.tokenizer.bos {
-                if ids.first() != Some(&bos) {
-                    ids.insert(0, bos);
-                }
-            }
+        if let (true, Some(bos)) = (self.tokenizer.add_bos, self.tokenizer.bos)
+            && ids.first() != Some(&bos)
+        {
+            ids.insert(0, bos);
         }
         Ok(ids)
     }

@@ -288,7 +288,7 @@ fn tensor_size(name: &str, dims: &[u64], ty: GgmlType) -> Result<u64, GgufError>
             .ok_or_else(|| tensor_err(name, "has too many elements".into()))?;
     }
     let block = ty.block_size() as u64;
-    if dims[0] % block != 0 {
+    if !dims[0].is_multiple_of(block) {
         return Err(tensor_err(
             name,
             format!(

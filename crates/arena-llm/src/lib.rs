@@ -12,6 +12,7 @@ pub mod gguf;
 pub mod model;
 pub mod quant;
 pub mod sample;
+pub mod simd;
 pub mod tokenizer;
 
 pub use chat::{ChatTemplate, Message};

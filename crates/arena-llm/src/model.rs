@@ -129,12 +129,12 @@ impl Config {
                 "{n_head} heads, {n_head_kv} KV heads, head size {head_dim}, {n_rot} rotary dims"
             )));
         }
-        if let Some(v) = opt_u("attention.value_length") {
-            if v != head_dim {
-                return Err(ModelError::Inconsistent(format!(
-                    "value head size {v} differs from key head size {head_dim}"
-                )));
-            }
+        if let Some(v) = opt_u("attention.value_length")
+            && v != head_dim
+        {
+            return Err(ModelError::Inconsistent(format!(
+                "value head size {v} differs from key head size {head_dim}"
+            )));
         }
         let embd = h
             .tensor("token_embd.weight")
@@ -406,7 +406,9 @@ impl Model {
             let m = self.m(self.embd);
             dequantize(m.ty, m.row(tok as usize), &mut row);
             if let Some(scale) = c.embed_scale {
-                row.iter_mut().for_each(|v| *v *= scale);
+                for v in &mut row {
+                    *v *= scale;
+                }
             }
             s.x[t * d..(t + 1) * d].copy_from_slice(&row);
         }

@@ -19,6 +19,8 @@
 
 use half::{bf16, f16};
 
+use crate::simd::Backend;
+
 /// Elements per block of the 32-wide formats and per sub-block of the K formats.
 pub const QK: usize = 32;
 /// Elements per K-quant super-block.
@@ -274,40 +276,53 @@ impl QAct {
     }
 }
 
-#[inline(always)]
-fn dot_u8<const N: usize>(a: &[u8; N], b: &[i16]) -> i32 {
-    let b: &[i16; N] = b.try_into().expect("block length");
-    let mut s = 0i32;
-    for i in 0..N {
-        s += i32::from(a[i]) * i32::from(b[i]);
-    }
-    s
-}
+const M4: u64 = 0x0F0F_0F0F_0F0F_0F0F;
 
 #[inline(always)]
-fn dot_i8(a: &[u8], b: &[i16]) -> i32 {
-    let a: &[u8; 32] = a.try_into().expect("block length");
-    let b: &[i16; 32] = b.try_into().expect("block length");
-    let mut s = 0i32;
-    for i in 0..32 {
-        s += i32::from(a[i] as i8) * i32::from(b[i]);
-    }
-    s
+fn word(b: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"))
 }
 
+/// 16 packed bytes → their 16 low nibbles, then their 16 high nibbles (the layout of Q4_0,
+/// Q4_1 and Q5_0), eight at a time in u64 words.
 #[inline(always)]
-fn nibbles(qs: &[u8]) -> [u8; 32] {
-    let mut q = [0u8; 32];
-    for j in 0..16 {
-        q[j] = qs[j] & 0xF;
-        q[j + 16] = qs[j] >> 4;
+fn nibbles(qs: &[u8]) -> [u64; 4] {
+    let (w0, w1) = (word(qs, 0), word(qs, 8));
+    [w0 & M4, w1 & M4, (w0 >> 4) & M4, (w1 >> 4) & M4]
+}
+
+/// Byte k of `HIGH_BIT[b]` is bit k of `b` moved to bit 4: Q5_0's fifth bits, 8 at a time.
+const HIGH_BIT: [u64; 256] = {
+    let mut t = [0u64; 256];
+    let mut b = 0;
+    while b < 256 {
+        let mut k = 0;
+        while k < 8 {
+            if b >> k & 1 == 1 {
+                t[b] |= 0x10 << (8 * k);
+            }
+            k += 1;
+        }
+        b += 1;
     }
-    q
+    t
+};
+
+#[inline(always)]
+fn block(x: &QAct, bi: usize) -> &[i16; 32] {
+    x.qs[bi * 32..bi * 32 + 32]
+        .try_into()
+        .expect("32 activations")
+}
+
+/// Dot product of one packed weight row with quantised activations (portable backend).
+pub fn dot_row(ty: GgmlType, row: &[u8], x: &QAct) -> f32 {
+    dot_row_with(crate::simd::Scalar, ty, row, x)
 }
 
 /// Dot product of one packed weight row with quantised activations.
 #[inline(always)]
-pub fn dot_row(ty: GgmlType, row: &[u8], x: &QAct) -> f32 {
+pub fn dot_row_with<B: Backend>(be: B, ty: GgmlType, row: &[u8], x: &QAct) -> f32 {
     match ty {
         GgmlType::F32 => {
             let mut acc = [0f32; 8];
@@ -342,123 +357,106 @@ pub fn dot_row(ty: GgmlType, row: &[u8], x: &QAct) -> f32 {
             acc.iter().sum()
         }
         GgmlType::Q4_0 => {
-            let mut acc = 0f32;
+            // Σ d·dx·(q − 8)·x = d·dx·(Σ q·x − 8·Σx).
+            let (mut acc, mut corr) = (be.zero(), 0f32);
             for (bi, b) in row.chunks_exact(18).enumerate() {
-                let q = nibbles(&b[2..18]);
-                let xs = &x.qs[bi * 32..bi * 32 + 32];
-                let isum = x.sum16[2 * bi] + x.sum16[2 * bi + 1];
-                let s = dot_u8(&q, xs) - 8 * isum;
-                acc += f16_at(b, 0) * x.d[bi] * s as f32;
+                let s = f16_at(b, 0) * x.d[bi];
+                acc = be.fma(acc, be.dot_u8(nibbles(&b[2..18]), block(x, bi)), s);
+                corr += s * (x.sum16[2 * bi] + x.sum16[2 * bi + 1]) as f32;
             }
-            acc
+            be.sum(acc) - 8.0 * corr
         }
         GgmlType::Q4_1 => {
-            let mut acc = 0f32;
+            // Σ dx·(d·q + m)·x = dx·(d·Σ q·x + m·Σx).
+            let (mut acc, mut corr) = (be.zero(), 0f32);
             for (bi, b) in row.chunks_exact(20).enumerate() {
-                let q = nibbles(&b[4..20]);
-                let xs = &x.qs[bi * 32..bi * 32 + 32];
-                let isum = x.sum16[2 * bi] + x.sum16[2 * bi + 1];
-                let s = dot_u8(&q, xs);
-                acc += x.d[bi] * (f16_at(b, 0) * s as f32 + f16_at(b, 2) * isum as f32);
+                let dx = x.d[bi];
+                acc = be.fma(
+                    acc,
+                    be.dot_u8(nibbles(&b[4..20]), block(x, bi)),
+                    f16_at(b, 0) * dx,
+                );
+                corr += f16_at(b, 2) * dx * (x.sum16[2 * bi] + x.sum16[2 * bi + 1]) as f32;
             }
-            acc
+            be.sum(acc) + corr
         }
         GgmlType::Q5_0 => {
-            let mut acc = 0f32;
+            let (mut acc, mut corr) = (be.zero(), 0f32);
             for (bi, b) in row.chunks_exact(22).enumerate() {
-                let qh = u32::from_le_bytes([b[2], b[3], b[4], b[5]]);
-                let mut q = nibbles(&b[6..22]);
-                for (j, v) in q.iter_mut().enumerate() {
-                    *v |= (((qh >> j) & 1) << 4) as u8;
+                let mut w = nibbles(&b[6..22]);
+                for (k, wk) in w.iter_mut().enumerate() {
+                    *wk |= HIGH_BIT[b[2 + k] as usize];
                 }
-                let xs = &x.qs[bi * 32..bi * 32 + 32];
-                let isum = x.sum16[2 * bi] + x.sum16[2 * bi + 1];
-                let s = dot_u8(&q, xs) - 16 * isum;
-                acc += f16_at(b, 0) * x.d[bi] * s as f32;
+                let s = f16_at(b, 0) * x.d[bi];
+                acc = be.fma(acc, be.dot_u8(w, block(x, bi)), s);
+                corr += s * (x.sum16[2 * bi] + x.sum16[2 * bi + 1]) as f32;
             }
-            acc
+            be.sum(acc) - 16.0 * corr
         }
         GgmlType::Q8_0 => {
-            let mut acc = 0f32;
+            let mut acc = be.zero();
             for (bi, b) in row.chunks_exact(34).enumerate() {
-                let s = dot_i8(&b[2..34], &x.qs[bi * 32..bi * 32 + 32]);
-                acc += f16_at(b, 0) * x.d[bi] * s as f32;
+                let q: &[u8; 32] = b[2..34].try_into().expect("32 bytes");
+                acc = be.fma(acc, be.dot_i8(q, block(x, bi)), f16_at(b, 0) * x.d[bi]);
             }
-            acc
+            be.sum(acc)
         }
         GgmlType::Q4_K => {
-            let mut acc = 0f32;
+            let (mut acc, mut corr) = (be.zero(), 0f32);
             for (sb, b) in row.chunks_exact(144).enumerate() {
                 let (d, dmin) = (f16_at(b, 0), f16_at(b, 2));
                 let scales = &b[4..16];
-                let qs = &b[16..144];
-                let mut sum_q = 0f32;
-                let mut sum_m = 0f32;
                 for chunk in 0..4 {
-                    let packed = &qs[chunk * 32..chunk * 32 + 32];
-                    let mut lo = [0u8; 32];
-                    let mut hi = [0u8; 32];
-                    for l in 0..32 {
-                        lo[l] = packed[l] & 0xF;
-                        hi[l] = packed[l] >> 4;
-                    }
+                    let p = &b[16 + chunk * 32..16 + chunk * 32 + 32];
+                    let w = [word(p, 0), word(p, 8), word(p, 16), word(p, 24)];
+                    let lo = w.map(|v| v & M4);
+                    let hi = w.map(|v| (v >> 4) & M4);
                     for (half, q) in [lo, hi].iter().enumerate() {
                         let j = chunk * 2 + half;
                         let bi = sb * 8 + j;
                         let (sc, m) = scale_min_k4(j, scales);
-                        let xs = &x.qs[bi * 32..bi * 32 + 32];
-                        let isum = x.sum16[2 * bi] + x.sum16[2 * bi + 1];
                         let dx = x.d[bi];
-                        sum_q += dx * f32::from(sc) * dot_u8(q, xs) as f32;
-                        sum_m += dx * f32::from(m) * isum as f32;
+                        acc = be.fma(acc, be.dot_u8(*q, block(x, bi)), d * dx * f32::from(sc));
+                        corr += dmin
+                            * dx
+                            * f32::from(m)
+                            * (x.sum16[2 * bi] + x.sum16[2 * bi + 1]) as f32;
                     }
                 }
-                acc += d * sum_q - dmin * sum_m;
             }
-            acc
+            be.sum(acc) - corr
         }
         GgmlType::Q6_K => {
-            let mut acc = 0f32;
+            let (mut acc, mut corr) = (be.zero(), 0f32);
             for (sb, b) in row.chunks_exact(210).enumerate() {
-                let ql = &b[0..128];
-                let qh = &b[128..192];
-                let sc = &b[192..208];
+                let (ql, qh, sc) = (&b[0..128], &b[128..192], &b[192..208]);
                 let d = f16_at(b, 208);
-                let mut sum = 0f32;
                 for chunk in 0..2 {
-                    let l_lo = &ql[chunk * 64..chunk * 64 + 32];
-                    let l_hi = &ql[chunk * 64 + 32..chunk * 64 + 64];
-                    let h = &qh[chunk * 32..chunk * 32 + 32];
                     for quarter in 0..4 {
-                        let src = if quarter % 2 == 0 { l_lo } else { l_hi };
-                        let mut q = [0u8; 16];
-                        let mut q2 = [0u8; 16];
-                        for l in 0..16 {
-                            let lo = if quarter < 2 {
-                                src[l] & 0xF
-                            } else {
-                                src[l] >> 4
-                            };
-                            q[l] = lo | (((h[l] >> (2 * quarter)) & 3) << 4);
-                            let lo = if quarter < 2 {
-                                src[l + 16] & 0xF
-                            } else {
-                                src[l + 16] >> 4
-                            };
-                            q2[l] = lo | (((h[l + 16] >> (2 * quarter)) & 3) << 4);
-                        }
+                        // See `q6k_value` for where element bits live.
+                        let lbase = chunk * 64 + (quarter % 2) * 32;
+                        let shift = if quarter < 2 { 0 } else { 4 };
+                        let w: [u64; 4] = std::array::from_fn(|k| {
+                            let lo = (word(ql, lbase + 8 * k) >> shift) & M4;
+                            let hi = ((word(qh, chunk * 32 + 8 * k) >> (2 * quarter))
+                                & 0x0303_0303_0303_0303)
+                                << 4;
+                            lo | hi
+                        });
                         let bi = sb * 8 + chunk * 4 + quarter;
                         let g = (chunk * 4 + quarter) * 2;
-                        let xs = &x.qs[bi * 32..bi * 32 + 32];
-                        let s0 = dot_u8(&q, &xs[..16]) - 32 * x.sum16[2 * bi];
-                        let s1 = dot_u8(&q2, &xs[16..]) - 32 * x.sum16[2 * bi + 1];
-                        let s = i32::from(sc[g] as i8) * s0 + i32::from(sc[g + 1] as i8) * s1;
-                        sum += x.d[bi] * s as f32;
+                        let (s0, s1) = (
+                            d * x.d[bi] * f32::from(sc[g] as i8),
+                            d * x.d[bi] * f32::from(sc[g + 1] as i8),
+                        );
+                        let (i0, i1) = be.dot_u8_halves(w, block(x, bi));
+                        acc = be.fma(be.fma(acc, i0, s0), i1, s1);
+                        corr +=
+                            32.0 * (s0 * x.sum16[2 * bi] as f32 + s1 * x.sum16[2 * bi + 1] as f32);
                     }
                 }
-                acc += d * sum;
             }
-            acc
+            be.sum(acc) - corr
         }
     }
 }
@@ -485,7 +483,7 @@ pub(crate) mod tests {
         let mut b = bytes(ty.row_bytes(n), seed);
         let ts = ty.type_size();
         let put = |b: &mut [u8], at: usize, v: f32| {
-            b[at..at + 2].copy_from_slice(&f16::from_f32(v).to_le_bytes())
+            b[at..at + 2].copy_from_slice(&f16::from_f32(v).to_le_bytes());
         };
         for (i, blk) in b.chunks_exact_mut(ts).enumerate() {
             let v = 0.01 + (i % 7) as f32 * 0.003;
@@ -498,7 +496,7 @@ pub(crate) mod tests {
                 GgmlType::Q6_K => put(blk, 208, v),
                 GgmlType::F16 => put(blk, 0, (i as f32 * 0.37).sin()),
                 GgmlType::BF16 => {
-                    blk.copy_from_slice(&bf16::from_f32((i as f32 * 0.37).cos()).to_le_bytes())
+                    blk.copy_from_slice(&bf16::from_f32((i as f32 * 0.37).cos()).to_le_bytes());
                 }
                 GgmlType::F32 => blk.copy_from_slice(&((i as f32) * 0.11).sin().to_le_bytes()),
             }

@@ -54,7 +54,7 @@ impl Sampler {
     /// Picks the next token from `logits`, given the tokens so far.
     pub fn sample(&mut self, logits: &mut [f32], history: &[u32]) -> u32 {
         let c = &self.config;
-        if c.repetition_penalty != 1.0 && c.repetition_penalty > 0.0 {
+        if c.repetition_penalty > 0.0 && (c.repetition_penalty - 1.0).abs() > f32::EPSILON {
             let start = history.len().saturating_sub(c.repetition_window);
             let mut seen: Vec<u32> = history[start..].to_vec();
             seen.sort_unstable();
@@ -189,6 +189,9 @@ mod tests {
         });
         let mut logits = [3.0f32, 2.0, -1.0];
         assert_eq!(s.sample(&mut logits, &[0]), 1);
-        assert_eq!(logits, [1.5, 2.0, -1.0]);
+        assert_eq!(
+            logits.map(f32::to_bits),
+            [1.5f32, 2.0, -1.0].map(f32::to_bits)
+        );
     }
 }

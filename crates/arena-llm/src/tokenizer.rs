@@ -209,10 +209,10 @@ impl Tokenizer {
             "<|end|>",
             "</s>",
         ] {
-            if let Some(i) = tokens.iter().position(|t| t == name) {
-                if types[i] == TYPE_CONTROL || types[i] == TYPE_USER_DEFINED {
-                    end_of_generation.push(i as u32);
-                }
+            if let Some(i) = tokens.iter().position(|t| t == name)
+                && (types[i] == TYPE_CONTROL || types[i] == TYPE_USER_DEFINED)
+            {
+                end_of_generation.push(i as u32);
             }
         }
         end_of_generation.sort_unstable();
