@@ -55,7 +55,7 @@ pub fn matmul(w: &Matrix<'_>, xs: &[QAct], out: &mut [f32]) {
 
 /// The generic loop compiled with AVX2 and FMA enabled, so the backend's intrinsics inline.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
+#[target_feature(enable = "avx2,fma,f16c")]
 fn matmul_avx2(be: crate::simd::Avx2, w: &Matrix<'_>, xs: &[QAct], out: &mut [f32]) {
     matmul_generic(be, w, xs, out);
 }

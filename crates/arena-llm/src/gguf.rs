@@ -618,6 +618,7 @@ mod tests {
         assert!(err.to_string().contains("multiple of 32"), "{err}");
     }
 
+    #[cfg(not(target_arch = "wasm32"))]
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
         /// Corrupting any byte never panics and never allocates wildly.

@@ -232,6 +232,8 @@ pub struct QAct {
     pub d: Vec<f32>,
     /// Σ qs over each run of 16 (two per block).
     pub sum16: Vec<i32>,
+    /// Σ x of each block as the integers represent it (`d · Σ qs`).
+    pub sum: Vec<f32>,
     /// The unquantised activations, for float weights.
     pub f: Vec<f32>,
 }
@@ -246,6 +248,7 @@ impl QAct {
         self.qs.resize(n, 0);
         self.d.resize(n.div_ceil(QK), 0.0);
         self.sum16.resize(n.div_ceil(16), 0);
+        self.sum.resize(n.div_ceil(QK), 0.0);
         self.f.resize(n, 0.0);
     }
     pub fn len(&self) -> usize {
@@ -272,41 +275,10 @@ impl QAct {
             let s1: i32 = q[16..].iter().map(|&v| i32::from(v)).sum();
             self.sum16[bi * 2] = s0;
             self.sum16[bi * 2 + 1] = s1;
+            self.sum[bi] = d * (s0 + s1) as f32;
         }
     }
 }
-
-const M4: u64 = 0x0F0F_0F0F_0F0F_0F0F;
-
-#[inline(always)]
-fn word(b: &[u8], at: usize) -> u64 {
-    u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"))
-}
-
-/// 16 packed bytes → their 16 low nibbles, then their 16 high nibbles (the layout of Q4_0,
-/// Q4_1 and Q5_0), eight at a time in u64 words.
-#[inline(always)]
-fn nibbles(qs: &[u8]) -> [u64; 4] {
-    let (w0, w1) = (word(qs, 0), word(qs, 8));
-    [w0 & M4, w1 & M4, (w0 >> 4) & M4, (w1 >> 4) & M4]
-}
-
-/// Byte k of `HIGH_BIT[b]` is bit k of `b` moved to bit 4: Q5_0's fifth bits, 8 at a time.
-const HIGH_BIT: [u64; 256] = {
-    let mut t = [0u64; 256];
-    let mut b = 0;
-    while b < 256 {
-        let mut k = 0;
-        while k < 8 {
-            if b >> k & 1 == 1 {
-                t[b] |= 0x10 << (8 * k);
-            }
-            k += 1;
-        }
-        b += 1;
-    }
-    t
-};
 
 #[inline(always)]
 fn block(x: &QAct, bi: usize) -> &[i16; 32] {
@@ -357,71 +329,63 @@ pub fn dot_row_with<B: Backend>(be: B, ty: GgmlType, row: &[u8], x: &QAct) -> f3
             acc.iter().sum()
         }
         GgmlType::Q4_0 => {
-            // Σ d·dx·(q − 8)·x = d·dx·(Σ q·x − 8·Σx).
+            // Σ d·dx·(q − 8)·x = d·dx·Σ q·x − 8·d·(dx·Σx).
             let (mut acc, mut corr) = (be.zero(), 0f32);
             for (bi, b) in row.chunks_exact(18).enumerate() {
-                let s = f16_at(b, 0) * x.d[bi];
-                acc = be.fma(acc, be.dot_u8(nibbles(&b[2..18]), block(x, bi)), s);
-                corr += s * (x.sum16[2 * bi] + x.sum16[2 * bi + 1]) as f32;
+                let d = be.f16(u16::from_le_bytes([b[0], b[1]]));
+                acc = be.fma(acc, be.dot_nib(arr(&b[2..18]), block(x, bi)), d * x.d[bi]);
+                corr += d * x.sum[bi];
             }
             be.sum(acc) - 8.0 * corr
         }
         GgmlType::Q4_1 => {
-            // Σ dx·(d·q + m)·x = dx·(d·Σ q·x + m·Σx).
+            // Σ dx·(d·q + m)·x = d·dx·Σ q·x + m·(dx·Σx).
             let (mut acc, mut corr) = (be.zero(), 0f32);
             for (bi, b) in row.chunks_exact(20).enumerate() {
-                let dx = x.d[bi];
-                acc = be.fma(
-                    acc,
-                    be.dot_u8(nibbles(&b[4..20]), block(x, bi)),
-                    f16_at(b, 0) * dx,
-                );
-                corr += f16_at(b, 2) * dx * (x.sum16[2 * bi] + x.sum16[2 * bi + 1]) as f32;
+                let d = be.f16(u16::from_le_bytes([b[0], b[1]]));
+                let m = be.f16(u16::from_le_bytes([b[2], b[3]]));
+                acc = be.fma(acc, be.dot_nib(arr(&b[4..20]), block(x, bi)), d * x.d[bi]);
+                corr += m * x.sum[bi];
             }
             be.sum(acc) + corr
         }
         GgmlType::Q5_0 => {
             let (mut acc, mut corr) = (be.zero(), 0f32);
             for (bi, b) in row.chunks_exact(22).enumerate() {
-                let mut w = nibbles(&b[6..22]);
-                for (k, wk) in w.iter_mut().enumerate() {
-                    *wk |= HIGH_BIT[b[2 + k] as usize];
-                }
-                let s = f16_at(b, 0) * x.d[bi];
-                acc = be.fma(acc, be.dot_u8(w, block(x, bi)), s);
-                corr += s * (x.sum16[2 * bi] + x.sum16[2 * bi + 1]) as f32;
+                let d = be.f16(u16::from_le_bytes([b[0], b[1]]));
+                let qh = u32::from_le_bytes([b[2], b[3], b[4], b[5]]);
+                acc = be.fma(
+                    acc,
+                    be.dot_nib5(arr(&b[6..22]), qh, block(x, bi)),
+                    d * x.d[bi],
+                );
+                corr += d * x.sum[bi];
             }
             be.sum(acc) - 16.0 * corr
         }
         GgmlType::Q8_0 => {
             let mut acc = be.zero();
             for (bi, b) in row.chunks_exact(34).enumerate() {
-                let q: &[u8; 32] = b[2..34].try_into().expect("32 bytes");
-                acc = be.fma(acc, be.dot_i8(q, block(x, bi)), f16_at(b, 0) * x.d[bi]);
+                let d = be.f16(u16::from_le_bytes([b[0], b[1]]));
+                acc = be.fma(acc, be.dot_i8(arr(&b[2..34]), block(x, bi)), d * x.d[bi]);
             }
             be.sum(acc)
         }
         GgmlType::Q4_K => {
             let (mut acc, mut corr) = (be.zero(), 0f32);
             for (sb, b) in row.chunks_exact(144).enumerate() {
-                let (d, dmin) = (f16_at(b, 0), f16_at(b, 2));
+                let d = be.f16(u16::from_le_bytes([b[0], b[1]]));
+                let dmin = be.f16(u16::from_le_bytes([b[2], b[3]]));
                 let scales = &b[4..16];
                 for chunk in 0..4 {
-                    let p = &b[16 + chunk * 32..16 + chunk * 32 + 32];
-                    let w = [word(p, 0), word(p, 8), word(p, 16), word(p, 24)];
-                    let lo = w.map(|v| v & M4);
-                    let hi = w.map(|v| (v >> 4) & M4);
-                    for (half, q) in [lo, hi].iter().enumerate() {
-                        let j = chunk * 2 + half;
-                        let bi = sb * 8 + j;
-                        let (sc, m) = scale_min_k4(j, scales);
-                        let dx = x.d[bi];
-                        acc = be.fma(acc, be.dot_u8(*q, block(x, bi)), d * dx * f32::from(sc));
-                        corr += dmin
-                            * dx
-                            * f32::from(m)
-                            * (x.sum16[2 * bi] + x.sum16[2 * bi + 1]) as f32;
-                    }
+                    let (j, bi) = (chunk * 2, sb * 8 + chunk * 2);
+                    let (sc0, m0) = scale_min_k4(j, scales);
+                    let (sc1, m1) = scale_min_k4(j + 1, scales);
+                    let p = arr(&b[16 + chunk * 32..48 + chunk * 32]);
+                    let (i0, i1) = be.dot_nib_pair(p, block(x, bi), block(x, bi + 1));
+                    acc = be.fma(acc, i0, d * f32::from(sc0) * x.d[bi]);
+                    acc = be.fma(acc, i1, d * f32::from(sc1) * x.d[bi + 1]);
+                    corr += dmin * (f32::from(m0) * x.sum[bi] + f32::from(m1) * x.sum[bi + 1]);
                 }
             }
             be.sum(acc) - corr
@@ -430,35 +394,32 @@ pub fn dot_row_with<B: Backend>(be: B, ty: GgmlType, row: &[u8], x: &QAct) -> f3
             let (mut acc, mut corr) = (be.zero(), 0f32);
             for (sb, b) in row.chunks_exact(210).enumerate() {
                 let (ql, qh, sc) = (&b[0..128], &b[128..192], &b[192..208]);
-                let d = f16_at(b, 208);
+                let d = be.f16(u16::from_le_bytes([b[208], b[209]]));
                 for chunk in 0..2 {
+                    let h = arr(&qh[chunk * 32..chunk * 32 + 32]);
                     for quarter in 0..4 {
-                        // See `q6k_value` for where element bits live.
+                        // See `q6k_value` for where each value's bits live.
                         let lbase = chunk * 64 + (quarter % 2) * 32;
-                        let shift = if quarter < 2 { 0 } else { 4 };
-                        let w: [u64; 4] = std::array::from_fn(|k| {
-                            let lo = (word(ql, lbase + 8 * k) >> shift) & M4;
-                            let hi = ((word(qh, chunk * 32 + 8 * k) >> (2 * quarter))
-                                & 0x0303_0303_0303_0303)
-                                << 4;
-                            lo | hi
-                        });
+                        let l = arr(&ql[lbase..lbase + 32]);
                         let bi = sb * 8 + chunk * 4 + quarter;
                         let g = (chunk * 4 + quarter) * 2;
-                        let (s0, s1) = (
-                            d * x.d[bi] * f32::from(sc[g] as i8),
-                            d * x.d[bi] * f32::from(sc[g + 1] as i8),
-                        );
-                        let (i0, i1) = be.dot_u8_halves(w, block(x, bi));
+                        let s0 = d * x.d[bi] * f32::from(sc[g] as i8);
+                        let s1 = d * x.d[bi] * f32::from(sc[g + 1] as i8);
+                        let (i0, i1) =
+                            be.dot_q6(l, quarter >= 2, h, 2 * quarter as u32, block(x, bi));
                         acc = be.fma(be.fma(acc, i0, s0), i1, s1);
-                        corr +=
-                            32.0 * (s0 * x.sum16[2 * bi] as f32 + s1 * x.sum16[2 * bi + 1] as f32);
+                        corr += s0 * x.sum16[2 * bi] as f32 + s1 * x.sum16[2 * bi + 1] as f32;
                     }
                 }
             }
-            be.sum(acc) - corr
+            be.sum(acc) - 32.0 * corr
         }
     }
+}
+
+#[inline(always)]
+fn arr<const N: usize>(b: &[u8]) -> &[u8; N] {
+    b.try_into().expect("block bytes")
 }
 
 #[cfg(test)]
