@@ -1,11 +1,14 @@
 // A blind battle end to end against the loopback provider server: streaming, anonymity,
-// the vote, reload, export; and a provider failing mid-answer.
+// the vote, reload, export; and a provider failing mid-answer. Streams are held by the
+// server at scripted pauses (`pause-N`), so the test knows what has arrived, whatever the
+// machine's speed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { serveStatic } from '../support/static-server.mjs';
-import { startTestServer } from '../support/testserver.mjs';
-import { launch, newPage } from '../support/browser.mjs';
+import { DEFAULT_TEXT, firstTokens, startTestServer } from '../support/testserver.mjs';
+import { launch, pageFor } from '../support/browser.mjs';
+import { until } from '../support/until.mjs';
 import { Shell } from '../pages/shell.mjs';
 import { ArenaPage } from '../pages/arena.mjs';
 
@@ -35,10 +38,39 @@ function twoContestants(modelA, modelB) {
   ];
 }
 
-async function serveWith(contestants) {
-  return serveStatic(DIST, '127.0.0.1', 0, {
+/** Serves the app with these contestants until test `t` ends. */
+async function serveWith(t, contestants) {
+  const site = await serveStatic(DIST, '127.0.0.1', 0, {
     overrides: { '/arena.json': { body: arenaJson(contestants) } },
   });
+  t.after(() => site.close());
+  return site;
+}
+
+/** Waits until the server holds a stream of `model`; checks how many tokens it sent. */
+async function heldAt(model, tokens) {
+  const held = await provider.wait({ model });
+  assert.equal(held.tokens_sent, tokens, `${model} is held after ${tokens} tokens`);
+  return held;
+}
+
+/** The battle stored for a reload (the `current_battle` setting's conversation), or null. */
+async function storedBattle(page) {
+  return page.evaluate(() => new Promise((ok, fail) => {
+    const open = indexedDB.open('arena');
+    open.onerror = () => fail(open.error);
+    open.onsuccess = () => {
+      const db = open.result;
+      const read = (store, key) => new Promise((done, failed) => {
+        const r = db.transaction(store).objectStore(store).get(key);
+        r.onsuccess = () => done(r.result ? JSON.parse(r.result.json) : null);
+        r.onerror = () => failed(r.error);
+      });
+      read('settings', 'current_battle')
+        .then((current) => (current ? read('conversations', current.id) : null))
+        .then((conv) => { db.close(); ok(conv); }, (e) => { db.close(); fail(e); });
+    };
+  }));
 }
 
 before(async () => {
@@ -52,27 +84,38 @@ after(async () => {
   await provider?.close();
 });
 
-test('a full blind battle: stream, vote, reveal, reload, count, export', async () => {
-  const site = await serveWith(twoContestants('echo+slow-40', 'slow-40'));
-  const { page, errors, context } = await newPage(browser, { acceptDownloads: true });
+test('a full blind battle: stream, vote, reveal, reload, count, export', async (t) => {
+  // Each side is held twice mid-answer, at different points.
+  const ECHO = 'echo+pause-2+pause-4';
+  const GREET = 'pause-3+pause-7';
+  const PROMPT = 'Please echo: the quick brown fox';
+  const site = await serveWith(t, twoContestants(ECHO, GREET));
+  const { page, errors } = await pageFor(t, browser, { acceptDownloads: true });
   const shell = new Shell(page, site.url);
   const arena = new ArenaPage(page);
   await shell.open('#/');
   await arena.ready();
 
-  await arena.send('Please echo: the quick brown fox');
-  // Text arrives token by token: sample both panels while they stream.
-  const lengths = { a: new Set(), b: new Set() };
-  for (let i = 0; i < 40; i++) {
-    for (const side of ['a', 'b']) lengths[side].add((await arena.text(side)).length);
-    if (!(await arena.vote('a').isDisabled())) break;
-    await page.waitForTimeout(50);
+  await arena.send(PROMPT);
+  // Text arrives token by token: while the server holds both streams, the page shows exactly
+  // the tokens sent so far, and the battle cannot be judged yet.
+  const lengths = { a: [], b: [] };
+  for (const [echoAt, greetAt] of [[2, 3], [4, 7]]) {
+    const held = [await heldAt(ECHO, echoAt), await heldAt(GREET, greetAt)];
+    await arena.waitForAnswers([firstTokens(PROMPT, echoAt).trim(), firstTokens(DEFAULT_TEXT, greetAt).trim()]);
+    assert.equal(await arena.streaming(), 2, 'both answers are still streaming');
+    assert.ok(await arena.vote('a').isDisabled(), 'no vote while the answers stream');
+    for (const side of ['a', 'b']) lengths[side].push((await arena.text(side)).length);
+    for (const h of held) await provider.release(h.id);
   }
-  assert.ok(lengths.a.size >= 3 && lengths.b.size >= 3, `streamed in steps: ${[...lengths.a]} / ${[...lengths.b]}`);
   await arena.waitForJudging();
-  const texts = [await arena.text('a'), await arena.text('b')];
-  assert.ok(texts.some((t) => t.includes('the quick brown fox')), `one side echoes: ${texts}`);
-  assert.ok(texts.some((t) => t.includes('Hello from the arena test server')), `one side greets: ${texts}`);
+  const texts = await arena.texts();
+  for (const side of ['a', 'b']) lengths[side].push((await arena.text(side)).length);
+  for (const side of ['a', 'b']) {
+    const [l1, l2, l3] = lengths[side];
+    assert.ok(l1 > 0 && l1 < l2 && l2 < l3, `side ${side} streamed in steps: ${lengths[side]}`);
+  }
+  assert.deepEqual([...texts].sort(), [PROMPT, DEFAULT_TEXT].sort(), 'one side echoes, one greets');
 
   // Anonymity: before the vote, no name or id anywhere in the DOM, the title or the URL.
   const html = await page.content();
@@ -91,7 +134,7 @@ test('a full blind battle: stream, vote, reveal, reload, count, export', async (
   const revealed = [await arena.modelName('a').textContent(), await arena.modelName('b').textContent()];
   assert.deepEqual([...revealed].sort(), [...NAMES].sort());
   assert.ok(await arena.vote('b').isDisabled(), 'no second vote after the reveal');
-  const echoSide = texts[0].includes('the quick brown fox') ? 0 : 1;
+  const echoSide = texts[0] === PROMPT ? 0 : 1;
   const winnerName = revealed[0];
   await page.screenshot({ path: `${SHOTS}/battle-after-vote.png`, fullPage: true });
 
@@ -119,18 +162,16 @@ test('a full blind battle: stream, vote, reveal, reload, count, export', async (
   assert.equal(vote.anony, true);
   assert.match(vote.id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-/);
   assert.equal(vote.model_a, winnerName === NAMES[0] ? 'alpha-seven' : 'beta-nine');
-  assert.equal(vote.conversation_a[0].content, 'Please echo: the quick brown fox');
+  assert.equal(vote.conversation_a[0].content, PROMPT);
   assert.equal(vote.conversation_a[1].content, texts[0]);
   assert.ok(echoSide === 0 ? vote.model_a === 'alpha-seven' : vote.model_b === 'alpha-seven');
   assert.deepEqual(errors, []);
-  await context.close();
-  await site.close();
 });
 
-test('a provider failing mid-answer shows the error and records no vote', async () => {
+test('a provider failing mid-answer shows the error and records no vote', async (t) => {
   await provider.reset();
-  const site = await serveWith(twoContestants('slow-40', 'midstream-error-3+slow-40'));
-  const { page, context } = await newPage(browser);
+  const site = await serveWith(t, twoContestants('slow-40', 'midstream-error-3+slow-40'));
+  const { page } = await pageFor(t, browser);
   const shell = new Shell(page, site.url);
   const arena = new ArenaPage(page);
   await shell.open('#/');
@@ -146,56 +187,58 @@ test('a provider failing mid-answer shows the error and records no vote', async 
   assert.equal(await arena.modelName('a').count(), 0, 'no reveal without a vote');
   await page.screenshot({ path: `${SHOTS}/battle-midstream-error.png`, fullPage: true });
 
-  // Regenerate asks both providers again.
-  const before = (await provider.log()).filter((r) => r.method === 'POST').length;
+  // Regenerate asks both providers again: each is asked once more, and each request ends.
+  await provider.reset();
   await page.getByTestId('regenerate').click();
+  await provider.wait({ model: 'slow-40', state: 'ended' });
+  await provider.wait({ model: 'midstream-error-3+slow-40', state: 'ended' });
   await error.waitFor({ timeout: 20_000 });
-  const afterRetry = (await provider.log()).filter((r) => r.method === 'POST').length;
-  assert.equal(afterRetry - before, 2, 'both sides were asked again');
+  await page.waitForFunction(() => !document.querySelector('.answer.streaming'), null, { timeout: 20_000 });
+  const asked = (await provider.log()).filter((r) => r.method === 'POST').map((r) => r.model).sort();
+  assert.deepEqual(asked, ['midstream-error-3+slow-40', 'slow-40'], 'both sides were asked again, once');
 
   await shell.open('#/leaderboard');
   await page.getByTestId('vote-count').waitFor();
   assert.match(await page.getByTestId('vote-count').textContent(), /^0 votes stored\.$/);
-  await context.close();
-  await site.close();
 });
 
-test('a battle in progress survives a reload and can still be judged', async () => {
-  const site = await serveWith(twoContestants('tokens-80+slow-25', 'tokens-80+slow-25'));
-  const { page, errors, context } = await newPage(browser);
+test('a battle in progress survives a reload and can still be judged', async (t) => {
+  // Both answers are held after 30 of their 80 tokens, so the reload comes mid-answer.
+  const [MODEL_A, MODEL_B] = ['tokens-80+pause-30+left', 'tokens-80+pause-30+right'];
+  const site = await serveWith(t, twoContestants(MODEL_A, MODEL_B));
+  const { page, errors } = await pageFor(t, browser);
   const shell = new Shell(page, site.url);
   const arena = new ArenaPage(page);
   await shell.open('#/');
   await arena.ready();
   await arena.send('A long story, please');
-  await page.waitForFunction(
-    () => [...document.querySelectorAll('[data-testid^="response-"] .markdown')].every((m) => m.textContent.length > 20),
-    null,
-    { timeout: 20_000 },
-  );
-  await page.waitForTimeout(600); // the battle is written at most every 250 ms
-  const before = [await arena.text('a'), await arena.text('b')];
+  const held = [await heldAt(MODEL_A, 30), await heldAt(MODEL_B, 30)];
+  const partial = firstTokens(DEFAULT_TEXT, 30);
+  await arena.waitForAnswers([partial.trim(), partial.trim()]);
+  // The battle is written a moment after each change: wait until the stored one holds the
+  // text shown (both sides), then reload.
+  await until('the battle stored with the text shown', async () => {
+    const conv = await storedBattle(page);
+    return conv && [conv.messages_a, conv.messages_b].every((m) => m.at(-1)?.content === partial);
+  });
+  const before = await arena.texts();
   await page.reload();
+  // Reloading left both requests: the server sees each go.
+  for (const h of held) await provider.wait({ model: h.model, state: 'aborted' });
   await arena.ready();
-  await page.waitForFunction(() => document.querySelector('[data-testid="response-a"] .markdown')?.textContent.length > 0);
-  const after = [await arena.text('a'), await arena.text('b')];
-  for (const i of [0, 1]) {
-    assert.ok(after[i].length > 0, 'restored text');
-    assert.ok(before[i].startsWith(after[i]) || after[i].startsWith(before[i]), 'same answer');
-  }
+  await arena.waitForAnswers(before);
+  assert.deepEqual(await arena.texts(), before, 'the restored answers are the ones shown before');
   assert.equal(await arena.modelName('a').count(), 0, 'still anonymous after the reload');
   assert.ok(!(await page.content()).includes('Alpha Seven'));
-  await arena.waitForJudging(5_000);
+  await arena.waitForJudging();
   await arena.vote('tie').click();
   await arena.modelName('b').waitFor();
   assert.deepEqual(errors, []);
-  await context.close();
-  await site.close();
 });
 
-test('a battle whose answer names a contestant is flagged in the export', async () => {
-  const site = await serveWith(twoContestants('echo', 'echo'));
-  const { page, context } = await newPage(browser, { acceptDownloads: true });
+test('a battle whose answer names a contestant is flagged in the export', async (t) => {
+  const site = await serveWith(t, twoContestants('echo', 'echo'));
+  const { page } = await pageFor(t, browser, { acceptDownloads: true });
   const shell = new Shell(page, site.url);
   const arena = new ArenaPage(page);
   await shell.open('#/');
@@ -219,6 +262,4 @@ test('a battle whose answer names a contestant is flagged in the export', async 
   const flagged = votes.find((v) => v.conversation_a[0].content.startsWith('Repeat after me'));
   assert.ok(flagged, 'the vote is exported');
   assert.deepEqual(flagged.flags, ['identity_leak']);
-  await context.close();
-  await site.close();
 });

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { serveStatic } from '../support/static-server.mjs';
-import { launch, newPage } from '../support/browser.mjs';
+import { launch, pageFor } from '../support/browser.mjs';
 import { Shell } from '../pages/shell.mjs';
 
 const DIST = process.env.ARENA_DIST ?? 'dist';
@@ -28,8 +28,8 @@ after(async () => {
   await foreign?.close();
 });
 
-test('a config from another origin waits for consent, and declining keeps the own arena', async () => {
-  const { page, errors, context } = await newPage(browser);
+test('a config from another origin waits for consent, and declining keeps the own arena', async (t) => {
+  const { page, errors } = await pageFor(t, browser);
   const shell = new Shell(page, site.url);
   const url = `${foreign.url}arena.json`;
   await page.goto(`${site.url}?config=${encodeURIComponent(url)}#/models`);
@@ -43,25 +43,22 @@ test('a config from another origin waits for consent, and declining keeps the ow
   assert.ok(!foreign.requests.includes('/arena.json'), 'declined: never fetched');
   assert.equal(await page.getByTestId('config-consent').count(), 0);
   assert.deepEqual(errors, []);
-  await context.close();
 });
 
-test('accepting a foreign config loads it', async () => {
-  const { page, errors, context } = await newPage(browser);
+test('accepting a foreign config loads it', async (t) => {
+  const { page, errors } = await pageFor(t, browser);
   await page.goto(`${site.url}?config=${encodeURIComponent(`${foreign.url}arena.json`)}#/models`);
   await page.getByTestId('config-accept').click();
   await page.waitForFunction(() => document.title.endsWith('Foreign arena'));
   await page.getByText('Far Away Model').first().waitFor();
   assert.ok(foreign.requests.includes('/arena.json'));
   assert.deepEqual(errors, []);
-  await context.close();
 });
 
-test('a config on the same origin is used without asking', async () => {
-  const { page, errors, context } = await newPage(browser);
+test('a config on the same origin is used without asking', async (t) => {
+  const { page, errors } = await pageFor(t, browser);
   await page.goto(`${site.url}?config=alt.json#/about`);
   await page.waitForFunction(() => document.title.endsWith('Alternative arena'));
   assert.equal(await page.getByTestId('config-consent').count(), 0);
   assert.deepEqual(errors, []);
-  await context.close();
 });

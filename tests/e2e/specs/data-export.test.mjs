@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseCsv } from '../support/csv.mjs';
 import { serveStatic } from '../support/static-server.mjs';
-import { launch, newPage } from '../support/browser.mjs';
+import { launch, pageFor } from '../support/browser.mjs';
 import { writeFixtures, battles } from '../support/fixtures.mjs';
 import { cliLeaderboard } from '../support/cli.mjs';
 import { Shell } from '../pages/shell.mjs';
@@ -39,9 +39,9 @@ async function ranking(page, shell) {
   return (await lb.rows()).map(({ model, rating, rank }) => ({ model, rating, rank }));
 }
 
-test('every export downloads and parses, and the JSONL re-imports to the same leaderboard', async () => {
+test('every export downloads and parses, and the JSONL re-imports to the same leaderboard', async (t) => {
   const source = battles();
-  const { page, errors, context } = await newPage(browser, { acceptDownloads: true });
+  const { page, errors } = await pageFor(t, browser, { acceptDownloads: true });
   const shell = new Shell(page, server.url);
   await shell.open('#/data');
   const data = new DataPage(page);
@@ -89,12 +89,11 @@ test('every export downloads and parses, and the JSONL re-imports to the same le
   assert.ok(anon.every((r) => /^judge-\d+$/.test(r.judge)));
   assert.ok(!JSON.stringify(anon).includes('Question 1 about'), 'no prompt text');
   assert.deepEqual(errors, []);
-  await context.close();
 
   // A fresh profile: import the exported JSONL, rank, compare.
   const out = join(files.dir, 'exported.jsonl');
   writeFileSync(out, jsonl.text);
-  const fresh = await newPage(browser);
+  const fresh = await pageFor(t, browser);
   const shell2 = new Shell(fresh.page, server.url);
   await shell2.open('#/data');
   await new DataPage(fresh.page).import(out);
@@ -103,5 +102,4 @@ test('every export downloads and parses, and the JSONL re-imports to the same le
   assert.deepEqual(before.map((r) => r.model), cli.map((r) => r.model));
   before.forEach((r, i) => assert.ok(Math.abs(r.rating - cli[i].rating) <= 0.01));
   assert.deepEqual(fresh.errors, []);
-  await fresh.context.close();
 });

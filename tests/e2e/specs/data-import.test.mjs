@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { serveStatic } from '../support/static-server.mjs';
-import { launch, newPage } from '../support/browser.mjs';
+import { launch, pageFor } from '../support/browser.mjs';
 import { writeFixtures } from '../support/fixtures.mjs';
 import { Shell } from '../pages/shell.mjs';
 import { DataPage } from '../pages/data.mjs';
@@ -34,8 +34,8 @@ async function storedVotes(shell, page) {
   return Number((await el.textContent()).match(/^(\d+) votes? stored\.$/)[1]);
 }
 
-test('a malformed file is refused with its line number and nothing is imported', async () => {
-  const { page, errors, context } = await newPage(browser, { colorScheme: 'light' });
+test('a malformed file is refused with its line number and nothing is imported', async (t) => {
+  const { page, errors } = await pageFor(t, browser, { colorScheme: 'light' });
   const shell = new Shell(page, server.url);
   await shell.open('#/data');
   const data = new DataPage(page);
@@ -55,11 +55,10 @@ test('a malformed file is refused with its line number and nothing is imported',
   assert.equal(await storedVotes(shell, page), 8);
   // Errors logged by the app itself would show here; the refused import logs none.
   assert.deepEqual(errors, []);
-  await context.close();
 });
 
-test('importing the same votes again adds nothing, whatever the format', async () => {
-  const { page, errors, context } = await newPage(browser, { colorScheme: 'dark' });
+test('importing the same votes again adds nothing, whatever the format', async (t) => {
+  const { page, errors } = await pageFor(t, browser, { colorScheme: 'dark' });
   const shell = new Shell(page, server.url);
   await shell.open('#/data');
   const data = new DataPage(page);
@@ -74,5 +73,4 @@ test('importing the same votes again adds nothing, whatever the format', async (
   await page.screenshot({ path: `${SHOTS}/data-dark.png`, fullPage: true });
   assert.equal(await storedVotes(shell, page), 400);
   assert.deepEqual(errors, []);
-  await context.close();
 });

@@ -15,7 +15,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serveStatic } from '../support/static-server.mjs';
-import { launch, newPage } from '../support/browser.mjs';
+import { launch, pageFor } from '../support/browser.mjs';
 import { Shell } from '../pages/shell.mjs';
 import { DataPage } from '../pages/data.mjs';
 import { LeaderboardPage } from '../pages/leaderboard.mjs';
@@ -42,8 +42,8 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-test(`worker: ${BATTLES} battles, 100 models, 100 bootstrap rounds`, async () => {
-  const { page, context } = await newPage(browser);
+test(`worker: ${BATTLES} battles, 100 models, 100 bootstrap rounds`, async (t) => {
+  const { page } = await pageFor(t, browser);
   await new Shell(page, server.url).open('#/about');
   // Talks to the worker module directly, with the page's own protocol (serde JSON text).
   const result = await page.evaluate(({ battles, runs }) => new Promise((resolve, reject) => {
@@ -65,10 +65,9 @@ test(`worker: ${BATTLES} battles, 100 models, 100 bootstrap rounds`, async () =>
   console.log(`#   generate ${result.generate_ms.toFixed(0)} ms; first run ${warm.toFixed(0)} ms`);
   console.log(`#   runs (ms): ${timed.map((t) => t.toFixed(0)).join(', ')}`);
   console.log(`#   median ${median(timed).toFixed(0)} ms, min ${Math.min(...timed).toFixed(0)} ms, max ${Math.max(...timed).toFixed(0)} ms`);
-  await context.close();
 });
 
-test(`page: ${BATTLES} imported votes ranked with bootstrap intervals`, async () => {
+test(`page: ${BATTLES} imported votes ranked with bootstrap intervals`, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'arena-bench-'));
   const file = join(dir, 'bench.jsonl');
   const lines = [];
@@ -83,7 +82,7 @@ test(`page: ${BATTLES} imported votes ranked with bootstrap intervals`, async ()
     lines.push(JSON.stringify({ id: `bench-${t}`, question_id: `q${t}`, model_a: `model-${a}`, model_b: `model-${b}`, winner, tstamp: t }));
   }
   writeFileSync(file, lines.join('\n') + '\n');
-  const { page, errors, context } = await newPage(browser);
+  const { page, errors } = await pageFor(t, browser);
   const shell = new Shell(page, server.url);
   await shell.open('#/data');
   const t0 = Date.now();
@@ -148,5 +147,4 @@ test(`page: ${BATTLES} imported votes ranked with bootstrap intervals`, async ()
   console.log(`#   pairing ratings: first ${pairing.first.toFixed(0)} ms (reads ${BATTLES} votes); after one more vote ${pairing.after.toFixed(0)} ms`);
   assert.equal(pairing.battles, BATTLES + 1, 'the new vote is counted');
   assert.deepEqual(errors, []);
-  await context.close();
 });

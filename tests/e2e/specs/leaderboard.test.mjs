@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { serveStatic } from '../support/static-server.mjs';
-import { launch, newPage } from '../support/browser.mjs';
+import { launch, pageFor } from '../support/browser.mjs';
 import { writeFixtures } from '../support/fixtures.mjs';
 import { cliLeaderboard } from '../support/cli.mjs';
 import { Shell } from '../pages/shell.mjs';
@@ -44,8 +44,8 @@ function assertSameAsCli(rows, cli, what) {
   });
 }
 
-test('imported votes are ranked as the CLI ranks them, under every filter', async () => {
-  const { page, errors, context } = await newPage(browser, { colorScheme: 'light' });
+test('imported votes are ranked as the CLI ranks them, under every filter', async (t) => {
+  const { page, errors } = await pageFor(t, browser, { colorScheme: 'light' });
   const shell = new Shell(page, server.url);
   await shell.open('#/data');
   const data = new DataPage(page);
@@ -105,11 +105,10 @@ test('imported votes are ranked as the CLI ranks them, under every filter', asyn
   assert.equal(await page.locator('html').getAttribute('data-theme'), 'dark');
   await page.screenshot({ path: `${SHOTS}/leaderboard-dark.png`, fullPage: true });
   assert.deepEqual(errors, []);
-  await context.close();
 });
 
-test('with no votes the page says so, and a filter that leaves nothing says why', async () => {
-  const { page, errors, context } = await newPage(browser);
+test('with no votes the page says so, and a filter that leaves nothing says why', async (t) => {
+  const { page, errors } = await pageFor(t, browser);
   const shell = new Shell(page, server.url);
   await shell.open('#/leaderboard');
   const lb = new LeaderboardPage(page);
@@ -125,5 +124,4 @@ test('with no votes the page says so, and a filter that leaves nothing says why'
   await lb.after(() => lb.category('long-query'));
   assert.match(await page.getByTestId('leaderboard-nothing').textContent(), /no battles left to rate/);
   assert.deepEqual(errors, []);
-  await context.close();
 });

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { serveStatic } from '../support/static-server.mjs';
 import { startTestServer } from '../support/testserver.mjs';
-import { launch, newPage } from '../support/browser.mjs';
+import { launch, pageFor } from '../support/browser.mjs';
 import { Shell } from '../pages/shell.mjs';
 import { ModelsPage } from '../pages/models.mjs';
 
@@ -54,8 +54,8 @@ async function setTheme(page, theme) {
   await page.evaluate((t) => document.documentElement.setAttribute('data-theme', t), theme);
 }
 
-test('config contestants are read-only; own contestants are added, edited, kept and deleted', async () => {
-  const { page, errors, context } = await newPage(browser);
+test('config contestants are read-only; own contestants are added, edited, kept and deleted', async (t) => {
+  const { page, errors } = await pageFor(t, browser);
   const shell = new Shell(page, site.url);
   const models = new ModelsPage(page, shell);
   await models.open();
@@ -144,12 +144,11 @@ test('config contestants are read-only; own contestants are added, edited, kept 
   await models.rows().first().waitFor();
   assert.equal(await models.rows().count(), 3);
   assert.deepEqual(errors, []);
-  await context.close();
 });
 
-test('test connection says in plain words what works and what to fix', async () => {
+test('test connection says in plain words what works and what to fix', async (t) => {
   await provider.reset();
-  const { page, context } = await newPage(browser);
+  const { page } = await pageFor(t, browser);
   const shell = new Shell(page, site.url);
   const models = new ModelsPage(page, shell);
   await models.open();
@@ -225,5 +224,4 @@ test('test connection says in plain words what works and what to fix', async () 
 
   // Model lists were requested with the key in a header, never in the URL.
   for (const r of await provider.log()) assert.ok(!r.path.includes(KEY) && !r.key_in_url, r.path);
-  await context.close();
 });

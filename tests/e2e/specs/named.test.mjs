@@ -4,11 +4,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { serveStatic } from '../support/static-server.mjs';
 import { startTestServer } from '../support/testserver.mjs';
-import { launch, newPage } from '../support/browser.mjs';
+import { launch, pageFor } from '../support/browser.mjs';
 import { Shell } from '../pages/shell.mjs';
 import { ArenaPage } from '../pages/arena.mjs';
 
 const DIST = process.env.ARENA_DIST ?? 'dist';
+const HELD = 'pause-2';
 let browser;
 let provider;
 let site;
@@ -19,6 +20,8 @@ before(async () => {
   const contestants = [
     { id: 'alpha-seven', name: 'Alpha Seven', provider: 'openai-compatible', preset: 'vllm', base_url: `${provider.url}/vllm/v1`, model: 'echo' },
     { id: 'beta-nine', name: 'Beta Nine', provider: 'openai-compatible', preset: 'llamacpp', base_url: `${provider.url}/llamacpp/v1`, model: 'slow-30' },
+    // Held after two tokens until released: stopped mid-answer, whatever the machine's speed.
+    { id: 'gamma-held', name: 'Gamma Held', provider: 'openai-compatible', preset: 'vllm', base_url: `${provider.url}/vllm/v1`, model: HELD },
   ];
   site = await serveStatic(DIST, '127.0.0.1', 0, {
     overrides: { '/arena.json': { body: JSON.stringify({ schema: 1, arena_id: 'named', contestants }) } },
@@ -31,8 +34,8 @@ after(async () => {
   await site?.close();
 });
 
-test('a side-by-side vote shows names throughout and is stored as non-anonymous', async () => {
-  const { page, errors, context } = await newPage(browser, { acceptDownloads: true });
+test('a side-by-side vote shows names throughout and is stored as non-anonymous', async (t) => {
+  const { page, errors } = await pageFor(t, browser, { acceptDownloads: true });
   const shell = new Shell(page, site.url);
   const arena = new ArenaPage(page);
   await shell.open('#/side-by-side');
@@ -52,11 +55,10 @@ test('a side-by-side vote shows names throughout and is stored as non-anonymous'
   assert.equal(vote.model_a, 'beta-nine');
   assert.equal(vote.winner, 'model_b');
   assert.deepEqual(errors, []);
-  await context.close();
 });
 
-test('direct chat keeps the conversation and stop ends an answer', async () => {
-  const { page, errors, context } = await newPage(browser);
+test('direct chat keeps the conversation and stop ends an answer', async (t) => {
+  const { page, errors } = await pageFor(t, browser);
   const shell = new Shell(page, site.url);
   await shell.open('#/side-by-side');
   await page.getByTestId('tab-chat').click();
@@ -74,19 +76,18 @@ test('direct chat keeps the conversation and stop ends an answer', async () => {
 
   await page.getByTestId('chat-pick').isDisabled();
   await page.getByTestId('chat-clear').click();
-  await page.getByTestId('chat-pick').selectOption('beta-nine');
+  await page.getByTestId('chat-pick').selectOption('gamma-held');
   await provider.reset();
   await input.fill('talk slowly');
   await input.press('Enter');
+  // Stop while the server holds the answer after its first two tokens.
+  const held = await provider.wait({ model: HELD });
+  await log.getByText('Hello from').waitFor();
   await page.getByTestId('chat-stop').click();
   await page.waitForFunction(() => !document.querySelector('[data-testid="chat-stop"]'));
-  // The server saw the client go away mid-stream.
-  let aborted = false;
-  for (let i = 0; i < 20 && !aborted; i++) {
-    aborted = (await provider.log()).some((r) => r.method === 'POST' && r.aborted);
-    if (!aborted) await page.waitForTimeout(100);
-  }
-  assert.ok(aborted, 'the request was aborted');
+  // The server saw the client go away mid-stream, at the pause.
+  const aborted = await provider.wait({ model: HELD, state: 'aborted' });
+  assert.equal(aborted.id, held.id);
+  assert.equal(aborted.tokens_sent, 2);
   assert.deepEqual(errors, []);
-  await context.close();
 });

@@ -3,7 +3,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { serveStatic } from '../support/static-server.mjs';
-import { launch, newPage } from '../support/browser.mjs';
+import { launch, pageFor } from '../support/browser.mjs';
 import { Shell } from '../pages/shell.mjs';
 
 const DIST = process.env.ARENA_DIST ?? 'dist';
@@ -21,8 +21,8 @@ after(async () => {
   await server?.close();
 });
 
-test('prompts are picked, saved, imported and exported', async () => {
-  const { page, errors, context } = await newPage(browser, { acceptDownloads: true });
+test('prompts are picked, saved, imported and exported', async (t) => {
+  const { page, errors } = await pageFor(t, browser, { acceptDownloads: true });
   const shell = new Shell(page, server.url);
   await shell.open('#/');
   const library = page.getByTestId('prompt-library');
@@ -66,5 +66,4 @@ test('prompts are picked, saved, imported and exported', async () => {
   const imported = JSON.parse(readFileSync(FIXTURE, 'utf8'));
   assert.deepEqual(sets.find((s) => s.id === 'puzzles').prompts, imported[1].prompts);
   assert.deepEqual(errors, []);
-  await context.close();
 });

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { serveStatic } from '../support/static-server.mjs';
 import { startTestServer } from '../support/testserver.mjs';
-import { launch, newPage } from '../support/browser.mjs';
+import { launch, pageFor } from '../support/browser.mjs';
 import { Shell } from '../pages/shell.mjs';
 import { ArenaPage } from '../pages/arena.mjs';
 
@@ -24,7 +24,7 @@ after(async () => {
   await provider?.close();
 });
 
-test(`two streams at 200 tokens/s each: long tasks while ${TOKENS} tokens a side render`, async () => {
+test(`two streams at 200 tokens/s each: long tasks while ${TOKENS} tokens a side render`, async (t) => {
   const model = `slow-200+tokens-${TOKENS}`;
   const contestants = ['perf-a', 'perf-b'].map((id) => ({
     id, name: id, provider: 'openai-compatible', preset: 'vllm', base_url: `${provider.url}/vllm/v1`, model,
@@ -33,7 +33,8 @@ test(`two streams at 200 tokens/s each: long tasks while ${TOKENS} tokens a side
   const site = await serveStatic(DIST, '127.0.0.1', 0, {
     overrides: { '/arena.json': { body: JSON.stringify(config) } },
   });
-  const { page, context } = await newPage(browser);
+  t.after(() => site.close());
+  const { page } = await pageFor(t, browser);
   const shell = new Shell(page, site.url);
   const arena = new ArenaPage(page);
   await shell.open('#/');
@@ -51,7 +52,7 @@ test(`two streams at 200 tokens/s each: long tasks while ${TOKENS} tokens a side
   console.log(`[perf] control task seen: ${control.map((d) => d.toFixed(1)).join(', ')} ms`);
   // Main-thread busy time from Chromium's own counters: steadier than long tasks on a busy
   // machine, and comparable between builds.
-  const cdp = await context.newCDPSession(page);
+  const cdp = await page.context().newCDPSession(page);
   await cdp.send('Performance.enable');
   const metrics = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
   const m0 = await metrics();
@@ -78,6 +79,4 @@ test(`two streams at 200 tokens/s each: long tasks while ${TOKENS} tokens a side
     `total ${total.toFixed(1)} ms`);
   // The measurement ran: both answers arrived in full.
   assert.ok(chars[0] > TOKENS && chars[1] > TOKENS, `both answers rendered: ${chars}`);
-  await context.close();
-  await site.close();
 });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serveStatic } from '../support/static-server.mjs';
 import { startTestServer } from '../support/testserver.mjs';
-import { launch, newPage } from '../support/browser.mjs';
+import { launch, pageFor } from '../support/browser.mjs';
 import { cliLeaderboard } from '../support/cli.mjs';
 import { Shell } from '../pages/shell.mjs';
 import { LeaderboardPage } from '../pages/leaderboard.mjs';
@@ -53,8 +53,8 @@ function* verdicts(seed) {
   }
 }
 
-test(`${BATTLES} scripted battles, then the leaderboard matches the CLI on the export`, { timeout: 3_600_000 }, async () => {
-  const { page, errors, context } = await newPage(browser, { acceptDownloads: true });
+test(`${BATTLES} scripted battles, then the leaderboard matches the CLI on the export`, { timeout: 3_600_000 }, async (t) => {
+  const { page, errors } = await pageFor(t, browser, { acceptDownloads: true });
   const shell = new Shell(page, site.url);
   await shell.open('#/');
   await page.evaluate(() => {
@@ -107,5 +107,4 @@ test(`${BATTLES} scripted battles, then the leaderboard matches the CLI on the e
     assert.equal(r.rank, c.rank_ub, `${c.model} rank`);
   }
   assert.deepEqual(errors, []);
-  await context.close();
 });

@@ -3,7 +3,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { serveStatic } from '../support/static-server.mjs';
-import { launch, newPage } from '../support/browser.mjs';
+import { launch, pageFor } from '../support/browser.mjs';
 import { Shell } from '../pages/shell.mjs';
 
 const DIST = process.env.ARENA_DIST ?? 'dist';
@@ -31,8 +31,8 @@ const ROUTES = [
   ['About', '#/about', 'About'],
 ];
 
-test('every route renders its page from the navigation, with no console errors', async () => {
-  const { page, errors, context } = await newPage(browser);
+test('every route renders its page from the navigation, with no console errors', async (t) => {
+  const { page, errors } = await pageFor(t, browser);
   const shell = new Shell(page, server.url);
   await shell.open();
   for (const [label, hash, heading] of ROUTES) {
@@ -46,11 +46,10 @@ test('every route renders its page from the navigation, with no console errors',
     await page.screenshot({ path: `${SHOTS}/route-${label.replace(/ /g, '-').toLowerCase()}.png`, fullPage: true });
   }
   assert.deepEqual(errors, []);
-  await context.close();
 });
 
-test('a deep link and an unknown route both render', async () => {
-  const { page, errors, context } = await newPage(browser);
+test('a deep link and an unknown route both render', async (t) => {
+  const { page, errors } = await pageFor(t, browser);
   const shell = new Shell(page, server.url);
   await shell.open('#/leaderboard');
   assert.equal(await shell.heading().textContent(), 'Leaderboard');
@@ -60,12 +59,11 @@ test('a deep link and an unknown route both render', async () => {
   await page.getByRole('heading', { level: 1, name: 'Page not found' }).waitFor();
   assert.equal(await shell.heading().textContent(), 'Page not found');
   assert.deepEqual(errors, []);
-  await context.close();
 });
 
-test('the shipped arena.json is loaded and its contestants are listed', async () => {
+test('the shipped arena.json is loaded and its contestants are listed', async (t) => {
   const config = JSON.parse(readFileSync(`${DIST}/arena.json`, 'utf8'));
-  const { page, errors, context } = await newPage(browser);
+  const { page, errors } = await pageFor(t, browser);
   const shell = new Shell(page, server.url);
   await shell.open('#/models');
   const rows = page.getByTestId('contestant-table').locator('tbody tr');
@@ -74,7 +72,6 @@ test('the shipped arena.json is loaded and its contestants are listed', async ()
   assert.equal(await rows.first().locator('td').first().textContent(), config.contestants[0].name);
   assert.ok((await page.title()).endsWith(config.title));
   assert.deepEqual(errors, []);
-  await context.close();
 });
 
 for (const [what, override, expected] of [
@@ -82,9 +79,10 @@ for (const [what, override, expected] of [
   ['not JSON', { body: '{"schema": 1,' }, /not a valid config/],
   ['holding a key', { body: '{"schema":1,"arena_id":"x","api_key":"sk-secret"}' }, /never hold API keys/],
 ]) {
-  test(`an arena.json that is ${what} gives a clear message, not a blank page`, async () => {
+  test(`an arena.json that is ${what} gives a clear message, not a blank page`, async (t) => {
     const alt = await serveStatic(DIST, '127.0.0.1', 0, { overrides: { '/arena.json': override } });
-    const { page, context } = await newPage(browser);
+    t.after(() => alt.close());
+    const { page } = await pageFor(t, browser);
     const shell = new Shell(page, alt.url);
     await shell.open('#/');
     const notice = page.getByTestId('error-notice');
@@ -92,13 +90,11 @@ for (const [what, override, expected] of [
     assert.match(await notice.textContent(), expected);
     assert.doesNotMatch(await page.content(), /sk-secret/);
     await page.screenshot({ path: `${SHOTS}/config-${what.replace(/ /g, '-')}.png` });
-    await context.close();
-    await alt.close();
   });
 }
 
-test('the theme switch cycles and is remembered across reloads', async () => {
-  const { page, errors, context } = await newPage(browser, { colorScheme: 'light' });
+test('the theme switch cycles and is remembered across reloads', async (t) => {
+  const { page, errors } = await pageFor(t, browser, { colorScheme: 'light' });
   const shell = new Shell(page, server.url);
   await shell.open('#/about');
   const root = page.locator('html');
@@ -114,10 +110,9 @@ test('the theme switch cycles and is remembered across reloads', async () => {
   await shell.open('#/about');
   assert.equal(await root.getAttribute('data-theme'), 'dark');
   assert.deepEqual(errors, []);
-  await context.close();
 });
 
-test('the page carries a strict Content-Security-Policy and runs no inline script', async () => {
+test('the page carries a strict Content-Security-Policy and runs no inline script', async (t) => {
   const html = readFileSync(`${DIST}/index.html`, 'utf8');
   const csp = html.match(/http-equiv="Content-Security-Policy"\s+content="([^"]+)"/)?.[1];
   assert.ok(csp, 'CSP meta tag present');

@@ -52,7 +52,12 @@ export function serveStatic(dir, host = '127.0.0.1', port = 0, { overrides = {} 
     server.once('error', fail);
     server.listen(port, host, () => {
       const { port: p } = server.address();
-      ok({ url: `http://${host}:${p}/`, requests, close: () => new Promise((r) => server.close(r)) });
+      // Closing drops open keep-alive connections too, so it never waits on a browser.
+      const close = () => new Promise((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      });
+      ok({ url: `http://${host}:${p}/`, requests, close });
     });
   });
 }
