@@ -567,3 +567,39 @@ async fn the_worker_vote_cache_reads_only_new_votes_and_equals_a_fresh_read() {
         .unwrap();
     assert_eq!((how, empty.votes.len()), (Loaded::All, 0));
 }
+
+#[wasm_bindgen_test]
+async fn a_worker_that_cannot_load_reports_its_failure() {
+    // The test runner serves no worker script, so loading it fails; the browser reports that
+    // with a plain `Event`, not an `ErrorEvent`. The failure must reach `on_failure`, or
+    // whoever waits for the worker waits until a time limit instead of falling back at once.
+    // An exception thrown while handling it ends the test too, with its message.
+    type Outcome = Result<String, String>;
+    let (tx, rx) = futures_channel::oneshot::channel::<Outcome>();
+    let tx = Rc::new(RefCell::new(Some(tx)));
+    let settle = move |tx: &Rc<RefCell<Option<futures_channel::oneshot::Sender<Outcome>>>>,
+                       outcome: Outcome| {
+        if let Some(tx) = tx.borrow_mut().take() {
+            let _ = tx.send(outcome);
+        }
+    };
+    let on_throw = {
+        let tx = tx.clone();
+        wasm_bindgen::closure::Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(
+            move |e: web_sys::ErrorEvent| settle(&tx, Err(e.message())),
+        )
+    };
+    let window = web_sys::window().unwrap();
+    window
+        .add_event_listener_with_callback("error", on_throw.as_ref().unchecked_ref())
+        .unwrap();
+    let _client =
+        arena_app::worker::WorkerClient::spawn(|_| {}, move |message| settle(&tx, Ok(message)))
+            .unwrap();
+    let outcome = rx.await.expect("an outcome");
+    window
+        .remove_event_listener_with_callback("error", on_throw.as_ref().unchecked_ref())
+        .unwrap();
+    let message = outcome.expect("the failure is reported, not thrown");
+    assert!(message.contains("could not be loaded"), "{message}");
+}

@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{Blob, ErrorEvent, File, MessageEvent, Worker};
+use web_sys::{Blob, ErrorEvent, Event, File, MessageEvent, Worker};
 
 use super::protocol::{Request, Response};
 
@@ -23,7 +23,7 @@ struct Shared {
 pub struct WorkerClient {
     shared: Rc<Shared>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
-    _on_error: Closure<dyn FnMut(ErrorEvent)>,
+    _on_error: Closure<dyn FnMut(Event)>,
 }
 
 impl std::fmt::Debug for WorkerClient {
@@ -88,9 +88,14 @@ impl WorkerClient {
                 Err(e) => fail(format!("The background worker sent a bad answer: {e}")),
             }
         });
-        let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(move |ev: ErrorEvent| {
-            // A script that failed to load has no message; a crash has one.
-            let what = ev.message();
+        let on_error = Closure::<dyn FnMut(Event)>::new(move |ev: Event| {
+            // A script that failed to load fires a plain `Event` (reading an `ErrorEvent`'s
+            // message from it would throw, and the failure would go unreported); a crash
+            // fires an `ErrorEvent` with a message.
+            let what = ev
+                .dyn_ref::<ErrorEvent>()
+                .map(ErrorEvent::message)
+                .unwrap_or_default();
             on_failure(if what.is_empty() {
                 "The background worker could not be loaded; reload the page.".to_string()
             } else {
