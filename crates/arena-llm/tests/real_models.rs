@@ -240,3 +240,35 @@ fn smollm2_says_paris() {
     text.push_str(&g.flush());
     assert!(text.contains("Paris"), "{text:?}");
 }
+
+/// A download cut short or a damaged file is an error naming the problem, never a panic.
+#[test]
+fn truncated_and_corrupted_real_files_fail_cleanly() {
+    let bytes = model_bytes(SMOLLM2);
+    let n = bytes.len();
+    for cut in [0, 3, 8, 23, 4096, 100_000, 1_000_000, n / 2, n - 1] {
+        let err = arena_llm::Model::from_bytes(bytes[..cut].to_vec())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            ["ends early", "truncated or corrupted", "not a GGUF"]
+                .iter()
+                .any(|m| err.contains(m)),
+            "cut at {cut}: {err}"
+        );
+    }
+    // Flip bytes all over the header (metadata, vocabulary, tensor directory).
+    let header_len = Header::parse(&bytes, n as u64).unwrap().data_offset as usize;
+    let mut s = 0x2545_F491_4F6C_DD1Du64;
+    let mut errors = 0;
+    for _ in 0..300 {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        let at = (s % header_len as u64) as usize;
+        let mut head = bytes[..header_len].to_vec();
+        head[at] ^= (s >> 40) as u8 | 1;
+        errors += usize::from(Header::parse(&head, n as u64).is_err());
+    }
+    assert!(errors > 0, "no corruption was detected");
+}
