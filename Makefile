@@ -49,6 +49,9 @@ test-web:
 	@echo "[test] wasm-bindgen-test in headless Chromium"
 	@WASM_BINDGEN_TEST_TIMEOUT=300 WASM_BINDGEN_TEST_DRIVER_TIMEOUT=120 \
 		$(WASM) cargo test -p arena-app --target wasm32-unknown-unknown --locked
+	@echo "[test] the local engine in wasm (simd128 kernels against the references)"
+	@WASM_BINDGEN_TEST_TIMEOUT=300 \
+		$(WASM) cargo test -p arena-llm --target wasm32-unknown-unknown --test wasm --locked
 
 e2e:
 	@echo "[test] Playwright specs against the release build"
