@@ -328,51 +328,64 @@ pub fn dot_row_with<B: Backend>(be: B, ty: GgmlType, row: &[u8], x: &QAct) -> f3
             }
             acc.iter().sum()
         }
-        GgmlType::Q4_0 => {
-            // Σ d·dx·(q − 8)·x = d·dx·Σ q·x − 8·d·(dx·Σx).
-            let (mut acc, mut corr) = (be.zero(), 0f32);
-            for (bi, b) in row.chunks_exact(18).enumerate() {
+        GgmlType::Q4_0 => sum_blocks(
+            be,
+            row,
+            18,
+            #[inline(always)]
+            |bi, b| {
+                // Σ d·dx·(q − 8)·x = d·dx·Σ q·x − 8·d·(dx·Σx).
                 let d = be.f16(u16::from_le_bytes([b[0], b[1]]));
-                acc = be.fma(acc, be.dot_nib(arr(&b[2..18]), block(x, bi)), d * x.d[bi]);
-                corr += d * x.sum[bi];
-            }
-            be.sum(acc) - 8.0 * corr
-        }
-        GgmlType::Q4_1 => {
-            // Σ dx·(d·q + m)·x = d·dx·Σ q·x + m·(dx·Σx).
-            let (mut acc, mut corr) = (be.zero(), 0f32);
-            for (bi, b) in row.chunks_exact(20).enumerate() {
+                (
+                    be.dot_nib(arr(&b[2..18]), block(x, bi)),
+                    d * x.d[bi],
+                    -8.0 * d * x.sum[bi],
+                )
+            },
+        ),
+        GgmlType::Q4_1 => sum_blocks(
+            be,
+            row,
+            20,
+            #[inline(always)]
+            |bi, b| {
+                // Σ dx·(d·q + m)·x = d·dx·Σ q·x + m·(dx·Σx).
                 let d = be.f16(u16::from_le_bytes([b[0], b[1]]));
                 let m = be.f16(u16::from_le_bytes([b[2], b[3]]));
-                acc = be.fma(acc, be.dot_nib(arr(&b[4..20]), block(x, bi)), d * x.d[bi]);
-                corr += m * x.sum[bi];
-            }
-            be.sum(acc) + corr
-        }
-        GgmlType::Q5_0 => {
-            let (mut acc, mut corr) = (be.zero(), 0f32);
-            for (bi, b) in row.chunks_exact(22).enumerate() {
+                (
+                    be.dot_nib(arr(&b[4..20]), block(x, bi)),
+                    d * x.d[bi],
+                    m * x.sum[bi],
+                )
+            },
+        ),
+        GgmlType::Q5_0 => sum_blocks(
+            be,
+            row,
+            22,
+            #[inline(always)]
+            |bi, b| {
                 let d = be.f16(u16::from_le_bytes([b[0], b[1]]));
                 let qh = u32::from_le_bytes([b[2], b[3], b[4], b[5]]);
-                acc = be.fma(
-                    acc,
+                (
                     be.dot_nib5(arr(&b[6..22]), qh, block(x, bi)),
                     d * x.d[bi],
-                );
-                corr += d * x.sum[bi];
-            }
-            be.sum(acc) - 16.0 * corr
-        }
-        GgmlType::Q8_0 => {
-            let mut acc = be.zero();
-            for (bi, b) in row.chunks_exact(34).enumerate() {
+                    -16.0 * d * x.sum[bi],
+                )
+            },
+        ),
+        GgmlType::Q8_0 => sum_blocks(
+            be,
+            row,
+            34,
+            #[inline(always)]
+            |bi, b| {
                 let d = be.f16(u16::from_le_bytes([b[0], b[1]]));
-                acc = be.fma(acc, be.dot_i8(arr(&b[2..34]), block(x, bi)), d * x.d[bi]);
-            }
-            be.sum(acc)
-        }
+                (be.dot_i8(arr(&b[2..34]), block(x, bi)), d * x.d[bi], 0.0)
+            },
+        ),
         GgmlType::Q4_K => {
-            let (mut acc, mut corr) = (be.zero(), 0f32);
+            let (mut acc, mut acc2, mut corr) = (be.zero(), be.zero(), 0f32);
             for (sb, b) in row.chunks_exact(144).enumerate() {
                 let d = be.f16(u16::from_le_bytes([b[0], b[1]]));
                 let dmin = be.f16(u16::from_le_bytes([b[2], b[3]]));
@@ -384,14 +397,14 @@ pub fn dot_row_with<B: Backend>(be: B, ty: GgmlType, row: &[u8], x: &QAct) -> f3
                     let p = arr(&b[16 + chunk * 32..48 + chunk * 32]);
                     let (i0, i1) = be.dot_nib_pair(p, block(x, bi), block(x, bi + 1));
                     acc = be.fma(acc, i0, d * f32::from(sc0) * x.d[bi]);
-                    acc = be.fma(acc, i1, d * f32::from(sc1) * x.d[bi + 1]);
+                    acc2 = be.fma(acc2, i1, d * f32::from(sc1) * x.d[bi + 1]);
                     corr += dmin * (f32::from(m0) * x.sum[bi] + f32::from(m1) * x.sum[bi + 1]);
                 }
             }
-            be.sum(acc) - corr
+            be.sum(be.add(acc, acc2)) - corr
         }
         GgmlType::Q6_K => {
-            let (mut acc, mut corr) = (be.zero(), 0f32);
+            let (mut acc, mut acc2, mut corr) = (be.zero(), be.zero(), 0f32);
             for (sb, b) in row.chunks_exact(210).enumerate() {
                 let (ql, qh, sc) = (&b[0..128], &b[128..192], &b[192..208]);
                 let d = be.f16(u16::from_le_bytes([b[208], b[209]]));
@@ -407,14 +420,45 @@ pub fn dot_row_with<B: Backend>(be: B, ty: GgmlType, row: &[u8], x: &QAct) -> f3
                         let s1 = d * x.d[bi] * f32::from(sc[g + 1] as i8);
                         let (i0, i1) =
                             be.dot_q6(l, quarter >= 2, h, 2 * quarter as u32, block(x, bi));
-                        acc = be.fma(be.fma(acc, i0, s0), i1, s1);
+                        acc = be.fma(acc, i0, s0);
+                        acc2 = be.fma(acc2, i1, s1);
                         corr += s0 * x.sum16[2 * bi] as f32 + s1 * x.sum16[2 * bi + 1] as f32;
                     }
                 }
             }
-            be.sum(acc) - 32.0 * corr
+            be.sum(be.add(acc, acc2)) - 32.0 * corr
         }
     }
+}
+
+/// Σ over a row's blocks of `size` bytes: `f` gives each block's integer products, their
+/// scale and a scalar term. Two accumulators, alternating, so one block's multiply-add does
+/// not wait on the last one's (the loop is otherwise bound by the FMA latency).
+#[inline(always)]
+fn sum_blocks<B: Backend>(
+    be: B,
+    row: &[u8],
+    size: usize,
+    mut f: impl FnMut(usize, &[u8]) -> (B::I, f32, f32),
+) -> f32 {
+    let (mut a0, mut a1, mut c) = (be.zero(), be.zero(), 0f32);
+    let mut pairs = row.chunks_exact(2 * size);
+    let mut bi = 0;
+    for p in &mut pairs {
+        let (i0, s0, c0) = f(bi, &p[..size]);
+        let (i1, s1, c1) = f(bi + 1, &p[size..]);
+        a0 = be.fma(a0, i0, s0);
+        a1 = be.fma(a1, i1, s1);
+        c += c0 + c1;
+        bi += 2;
+    }
+    for b in pairs.remainder().chunks_exact(size) {
+        let (i, s, c0) = f(bi, b);
+        a0 = be.fma(a0, i, s);
+        c += c0;
+        bi += 1;
+    }
+    be.sum(be.add(a0, a1)) + c
 }
 
 #[inline(always)]

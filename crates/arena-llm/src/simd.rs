@@ -31,6 +31,7 @@ pub trait Backend: Copy {
     /// `acc + s · i` lane-wise (i converted to f32).
     fn fma(self, acc: Self::F, i: Self::I, s: f32) -> Self::F;
     fn sum(self, acc: Self::F) -> f32;
+    fn add(self, a: Self::F, b: Self::F) -> Self::F;
 
     // Unpack-and-multiply for each packed layout. The defaults unpack eight values at a time
     // in u64 words and call `dot_u8`; the vector backends unpack in vector registers.
@@ -81,6 +82,15 @@ pub trait Backend: Copy {
     fn f16(self, bits: u16) -> f32 {
         crate::cpu::f16_to_f32(bits)
     }
+}
+
+/// A finite IEEE half as f32 in four scalar operations and no branch: shift the exponent and
+/// mantissa into place and rescale by 2^112 (exact for normals and subnormals alike). Inf and
+/// NaN come out finite, which only a damaged file's block scale can be.
+#[inline(always)]
+pub fn finite_f16(h: u16) -> f32 {
+    let magnitude = f32::from_bits((u32::from(h) & 0x7fff) << 13) * f32::from_bits(0x7780_0000);
+    f32::from_bits(magnitude.to_bits() | ((u32::from(h) & 0x8000) << 16))
 }
 
 /// Unpacking eight values at a time in u64 words (the portable path).
@@ -168,6 +178,10 @@ impl Backend for Scalar {
     #[inline(always)]
     fn sum(self, acc: f32) -> f32 {
         acc
+    }
+    #[inline(always)]
+    fn add(self, a: f32, b: f32) -> f32 {
+        a + b
     }
 }
 
@@ -337,7 +351,14 @@ mod avx2 {
         }
         #[inline(always)]
         fn f16(self, bits: u16) -> f32 {
-            unsafe { _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(i32::from(bits)))) }
+            // Not `vcvtph2ps`: LLVM loads its operand with `vpinsrw` into whatever register is
+            // free, often the accumulator, which chained every block to the last one (17
+            // cycles a block on the Q8_0 output matrix). See `finite_f16`.
+            super::finite_f16(bits)
+        }
+        #[inline(always)]
+        fn add(self, a: __m256, b: __m256) -> __m256 {
+            unsafe { _mm256_add_ps(a, b) }
         }
         #[inline(always)]
         fn sum(self, acc: __m256) -> f32 {
@@ -418,11 +439,19 @@ mod wasm {
             f32x4_add(acc, f32x4_mul(f32x4_convert_i32x4(i), f32x4_splat(s)))
         }
         #[inline(always)]
+        fn add(self, a: v128, b: v128) -> v128 {
+            f32x4_add(a, b)
+        }
+        #[inline(always)]
         fn sum(self, acc: v128) -> f32 {
             f32x4_extract_lane::<0>(acc)
                 + f32x4_extract_lane::<1>(acc)
                 + f32x4_extract_lane::<2>(acc)
                 + f32x4_extract_lane::<3>(acc)
+        }
+        #[inline(always)]
+        fn f16(self, bits: u16) -> f32 {
+            super::finite_f16(bits)
         }
         #[inline(always)]
         fn dot_nib(self, qs: &[u8; 16], x: &[i16; 32]) -> v128 {
@@ -464,6 +493,23 @@ mod wasm {
                 v128_or(l, h)
             };
             (dot16(q(0), x, 0, false), dot16(q(16), x, 16, false))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn finite_f16_is_exact_for_every_finite_half() {
+        for h in 0..=u16::MAX {
+            let want = half::f16::from_bits(h);
+            if want.is_finite() {
+                assert_eq!(
+                    super::finite_f16(h).to_bits(),
+                    want.to_f32().to_bits(),
+                    "{h:#x}"
+                );
+            }
         }
     }
 }
