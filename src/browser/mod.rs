@@ -2,3 +2,4 @@
 
 pub mod download;
 pub mod random;
+pub mod worker_port;
