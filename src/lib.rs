@@ -10,6 +10,7 @@
 pub mod browser;
 pub mod components;
 pub mod contestants;
+pub mod llm;
 pub mod router;
 pub mod routes;
 pub mod state;
@@ -20,7 +21,7 @@ use leptos::prelude::*;
 
 use crate::components::layout::Shell;
 use crate::router::{Page, current_page};
-use crate::state::{provide_config, provide_keyring, provide_store};
+use crate::state::{provide_config, provide_keyring, provide_local_models, provide_store};
 
 /// The whole app: shared state, the shell and the page the URL's hash names.
 #[component]
@@ -29,6 +30,7 @@ pub fn App() -> impl IntoView {
     provide_store();
     provide_config();
     provide_keyring();
+    provide_local_models();
     let page = current_page();
     view! {
         <Shell page=page>

@@ -1,8 +1,9 @@
 //! Running a contestant: one answer, streamed, abortable.
 //!
-//! Every kind of contestant (provider API now, local GGUF model later) is started the same
-//! way and reports the same [`Update`]s, so the battle page does not care which it is.
+//! Every kind of contestant (provider API, local GGUF model) is started the same way and
+//! reports the same [`Update`]s, so the battle page does not care which it is.
 
+pub mod local;
 mod remote;
 
 use std::rc::Rc;
@@ -13,9 +14,14 @@ use arena_providers::{
     ApiKey, ChatRequest, Endpoint, ModelInfo, Preset, ProviderError, RequestError, Role, Wire,
 };
 
-/// What a running answer reports, in order: text and reasoning, then `Done` or `Failed`.
+use crate::llm::Pool;
+use crate::llm::protocol::LoadProgress;
+
+/// What a running answer reports, in order: a local model's loading progress (`None` once
+/// it is loaded), text and reasoning, then `Done` or `Failed`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Update {
+    Loading(Option<LoadProgress>),
     Text(String),
     Reasoning(String),
     Done(Option<String>),
@@ -228,20 +234,22 @@ fn origin(url: &str) -> String {
     format!("{scheme}://{host}")
 }
 
-/// Starts one answer to `messages`.
+/// Starts one answer to `messages`; local contestants run in a worker of `local`.
 pub fn start(
     c: &Contestant,
     key: Option<String>,
     messages: &[Message],
+    local: Option<Rc<Pool>>,
     on_update: Rc<dyn Fn(Update)>,
 ) -> Running {
+    if c.provider == ProviderKind::Local {
+        return local::start(c, messages, local, on_update);
+    }
     let Some(endpoint) = endpoint_of(c, key) else {
         on_update(Update::Failed(Failure {
             kind: UNAVAILABLE.into(),
-            message: "Local models cannot run in this build yet.".into(),
-            hint: "Add a provider contestant on the Models page, or use a build with the local \
-                   engine."
-                .into(),
+            message: "This contestant's provider is unknown.".into(),
+            hint: "Fix its provider on the Models page.".into(),
         }));
         return Running::new(|| {});
     };
@@ -283,24 +291,32 @@ pub fn start(
 /// answer, so this caps that work at the frame rate. The end of a stream (`Done`, `Failed`)
 /// first hands on what is pending, then itself, at once: nothing waits for a frame that a
 /// hidden tab would never paint. The second value drops what is pending, for an abort: text
-/// of a stopped answer must not land in the next one a frame later.
+/// of a stopped answer must not land in the next one a frame later. Loading progress is
+/// batched the same way, only the newest kept.
 pub fn per_frame(on_update: Rc<dyn Fn(Update)>) -> (Rc<dyn Fn(Update)>, impl FnOnce()) {
     #[derive(Default)]
     struct Pending {
+        /// The newest loading progress, and whether it is new since the last flush.
+        loading: Option<LoadProgress>,
+        loading_changed: bool,
         text: String,
         reasoning: String,
         scheduled: bool,
         cancelled: bool,
     }
     fn flush(pending: &std::cell::RefCell<Pending>, on_update: &Rc<dyn Fn(Update)>) {
-        let (reasoning, text) = {
+        let (loading, reasoning, text) = {
             let mut p = pending.borrow_mut();
             p.scheduled = false;
             (
+                std::mem::take(&mut p.loading_changed).then(|| p.loading.take()),
                 std::mem::take(&mut p.reasoning),
                 std::mem::take(&mut p.text),
             )
         };
+        if let Some(l) = loading {
+            on_update(Update::Loading(l));
+        }
         if !reasoning.is_empty() {
             on_update(Update::Reasoning(reasoning));
         }
@@ -314,18 +330,24 @@ pub fn per_frame(on_update: Rc<dyn Fn(Update)>) -> (Rc<dyn Fn(Update)>, impl FnO
         move || {
             let mut p = pending.borrow_mut();
             p.cancelled = true;
+            p.loading = None;
+            p.loading_changed = false;
             p.text.clear();
             p.reasoning.clear();
         }
     };
     let batched = Rc::new(move |u: Update| match u {
         Update::Text(t) | Update::Reasoning(t) if t.is_empty() => {}
-        Update::Text(_) | Update::Reasoning(_) => {
+        Update::Text(_) | Update::Reasoning(_) | Update::Loading(_) => {
             let schedule = {
                 let mut p = pending.borrow_mut();
                 match u {
                     Update::Text(t) => p.text.push_str(&t),
                     Update::Reasoning(t) => p.reasoning.push_str(&t),
+                    Update::Loading(l) => {
+                        p.loading = l;
+                        p.loading_changed = true;
+                    }
                     _ => {}
                 }
                 !std::mem::replace(&mut p.scheduled, true)
@@ -365,11 +387,15 @@ pub enum Check {
 
 /// Asks the provider for its model list: the smallest request that proves the address, the
 /// CORS set-up and the key, without spending tokens.
+/// A local contestant's check looks for its file in this browser, then on its server.
 pub async fn test_connection(c: &Contestant, key: Option<String>) -> Check {
+    if c.provider == ProviderKind::Local {
+        return local::check(c).await;
+    }
     let Some(endpoint) = endpoint_of(c, key) else {
         return Check::Failed(Failure {
             kind: UNAVAILABLE.into(),
-            message: "Local models cannot run in this build yet.".into(),
+            message: "This contestant's provider is unknown.".into(),
             hint: String::new(),
         });
     };

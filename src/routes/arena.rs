@@ -232,8 +232,10 @@ fn BattleView(config: Rc<ArenaConfig>, store: Rc<IdbStore>, mode: Mode) -> impl 
         })}
         {move || ctl.error.get().map(|e| view! { <ErrorNotice message=e /> })}
         <div class="battle" tabindex="-1" node_ref=battle_area aria-label="Answers">
-            <AnswerPanel side=Side::A battle=battle on_stop=stop />
-            <AnswerPanel side=Side::B battle=battle on_stop=stop />
+            <AnswerPanel side=Side::A battle=battle on_stop=stop
+                loading=Signal::derive(move || ctl.loading.try_with(|l| l[0]).flatten()) />
+            <AnswerPanel side=Side::B battle=battle on_stop=stop
+                loading=Signal::derive(move || ctl.loading.try_with(|l| l[1]).flatten()) />
         </div>
         <div class="judge">
             <VoteBar enabled=can_vote on_vote=vote />

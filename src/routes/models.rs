@@ -1,12 +1,15 @@
 //! The Models page: the arena's contestants (from `arena.json`, read-only) and the judge's own
 //! (in this browser's storage: add, edit, delete, test), and the API keys per provider.
 
+use arena_core::config::ProviderKind;
 use arena_core::store::Store;
 use arena_providers::Preset;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::components::models::{ContestantEditor, ContestantList, Draft, KeyManager};
+use crate::components::models::{
+    ContestantEditor, ContestantList, Draft, KeyManager, LocalModelList,
+};
 use crate::components::notice::{ErrorNotice, Loading};
 use crate::state::{use_config_parts, use_store};
 
@@ -65,6 +68,8 @@ pub fn ModelsPage() -> impl IntoView {
                         skipped.join(", ")
                     ));
                     let taken: Vec<String> = base.contestants.iter().chain(&user).map(|c| c.id.clone()).collect();
+                    let local: Vec<_> = base.contestants.iter().chain(&user)
+                        .filter(|c| c.provider == ProviderKind::Local).cloned().collect();
                     Some(view! {
                         {storage_error.map(|e| view! { <ErrorNotice message=e /> })}
                         {shadowed.map(|e| view! { <ErrorNotice message=e /> })}
@@ -83,6 +88,7 @@ pub fn ModelsPage() -> impl IntoView {
                             let taken = taken.clone();
                             view! { <ContestantEditor draft=d taken=taken on_done=on_done /> }
                         })}
+                        <LocalModelList contestants=local />
                     }.into_any())
                 }
                 _ => None,

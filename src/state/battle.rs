@@ -15,8 +15,9 @@ use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 
 use crate::contestants::{self, Running, Update as AnswerUpdate};
-use crate::state::DataWorker;
+use crate::llm::protocol::LoadProgress;
 use crate::state::keys::{Keyring, use_keyring};
+use crate::state::{DataWorker, LocalModels, use_local_models};
 use crate::store::IdbStore;
 
 /// Settings key of the battle to restore after a reload.
@@ -40,12 +41,16 @@ pub struct BattleCtl {
     pub error: RwSignal<Option<String>>,
     /// Whether the vote is being written.
     pub saving: RwSignal<bool>,
+    /// A local model's loading progress, per side (A, B); never stored.
+    pub loading: RwSignal<[Option<LoadProgress>; 2]>,
     running: StoredValue<Vec<(Side, Running)>, LocalStorage>,
     persist_pending: StoredValue<bool, LocalStorage>,
     keyring: Keyring,
     mode: Mode,
     /// Ranks the stored votes for efficient pairing (absent outside the app, e.g. in tests).
     worker: Option<DataWorker>,
+    /// Runs local contestants (absent outside the app).
+    local: Option<LocalModels>,
 }
 
 impl BattleCtl {
@@ -54,11 +59,13 @@ impl BattleCtl {
             battle: RwSignal::new(None),
             error: RwSignal::new(None),
             saving: RwSignal::new(false),
+            loading: RwSignal::new([None, None]),
             running: StoredValue::new_local(Vec::new()),
             persist_pending: StoredValue::new_local(false),
             keyring: use_keyring(),
             mode,
             worker: use_context::<DataWorker>(),
+            local: use_local_models(),
         };
         // Leaving the page aborts whatever is still streaming.
         on_cleanup(move || ctl.abort_all());
@@ -77,6 +84,15 @@ impl BattleCtl {
                 r.abort();
             }
         }
+    }
+
+    /// Sets one side's loading progress (`None`: both sides). Never called from the page's
+    /// cleanup: writing a signal there re-runs views that are being disposed.
+    fn set_loading(self, side: Option<Side>, progress: Option<LoadProgress>) {
+        self.loading.try_update(|l| match side {
+            Some(s) => l[side_index(s)] = progress,
+            None => *l = [None, None],
+        });
     }
 
     /// Restores the unvoted battle of a previous visit, if there is one.
@@ -183,6 +199,7 @@ impl BattleCtl {
 
     async fn start_both(self, config: &ArenaConfig, store: &Rc<IdbStore>) {
         self.abort_all();
+        self.set_loading(None, None);
         let Some(battle) = self.battle.get_untracked() else {
             return;
         };
@@ -201,7 +218,8 @@ impl BattleCtl {
             let messages = battle.messages_for(side);
             let store = store.clone();
             let on_update: Rc<dyn Fn(AnswerUpdate)> = Rc::new(move |u| self.apply(side, u, &store));
-            let running = contestants::start(&contestant, key, &messages, on_update);
+            let pool = self.local.and_then(LocalModels::pool);
+            let running = contestants::start(&contestant, key, &messages, pool, on_update);
             self.running.update_value(|r| r.push((side, running)));
         }
         self.persist(store.clone());
@@ -211,10 +229,22 @@ impl BattleCtl {
         if !self.alive() {
             return;
         }
+        if let AnswerUpdate::Loading(progress) = update {
+            self.set_loading(Some(side), progress);
+            return;
+        }
+        if self
+            .loading
+            .try_with_untracked(|l| l[side_index(side)].is_some())
+            .unwrap_or(false)
+        {
+            self.set_loading(Some(side), None);
+        }
         let ended = matches!(update, AnswerUpdate::Done(_) | AnswerUpdate::Failed(_));
         self.battle.update(|b| {
             let Some(b) = b else { return };
             match update {
+                AnswerUpdate::Loading(_) => {}
                 AnswerUpdate::Text(t) => b.push_text(side, &t),
                 AnswerUpdate::Reasoning(t) => b.push_reasoning(side, &t),
                 AnswerUpdate::Done(reason) => b.finish(side, reason),
@@ -284,6 +314,7 @@ impl BattleCtl {
         for (_, r) in stopped.unwrap_or_default() {
             r.abort();
         }
+        self.set_loading(Some(side), None);
     }
 
     /// Both sides answer the current turn again.
@@ -354,12 +385,17 @@ impl BattleCtl {
     /// Drops the current battle (aborting its requests) so the next prompt starts a new one.
     pub fn new_round(self, store: Rc<IdbStore>) {
         self.abort_all();
+        self.set_loading(None, None);
         self.battle.set(None);
         self.error.set(None);
         spawn_local(async move {
             let _ = store.put_setting(CURRENT, &serde_json::Value::Null).await;
         });
     }
+}
+
+fn side_index(side: Side) -> usize {
+    usize::from(side != Side::A)
 }
 
 fn fighter(c: &Contestant) -> Fighter {

@@ -3,6 +3,7 @@
 pub mod battle;
 mod config;
 pub mod keys;
+mod local_models;
 mod store;
 mod worker;
 
@@ -11,5 +12,6 @@ pub use config::{
     use_config_parts,
 };
 pub use keys::{KeyPlace, Keyring, provide_keyring, use_keyring};
+pub use local_models::{LocalModels, provide_local_models, use_local_models};
 pub use store::{StoreResource, VotesChanged, provide_store, use_store, use_votes_changed};
 pub use worker::{DataWorker, RATINGS_TIMEOUT, provide_data_worker, use_data_worker};

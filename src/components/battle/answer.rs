@@ -1,13 +1,18 @@
 use arena_core::battle::{Answer, AnswerState, Battle, Side};
 use leptos::prelude::*;
 
+use super::LoadBar;
+use crate::llm::protocol::LoadProgress;
+
 /// One side of the battle: its label (never the name before the vote), every turn's prompt
-/// and answer (Markdown, sanitised), its state, and a stop button while it streams.
+/// and answer (Markdown, sanitised), its state, a local model's loading progress, and a stop
+/// button while it streams.
 #[component]
 pub fn AnswerPanel(
     side: Side,
     battle: Signal<Option<Battle>>,
     #[prop(into)] on_stop: Callback<Side>,
+    #[prop(optional, into)] loading: Signal<Option<LoadProgress>>,
 ) -> impl IntoView {
     let letter = side.letter().to_lowercase();
     let testid = format!("response-{letter}");
@@ -63,6 +68,7 @@ pub fn AnswerPanel(
                 }}
                 <span class="answer-state" aria-live="polite">
                     {move || match state() {
+                        Some(AnswerState::Waiting) if loading.with(Option::is_some) => "loading…",
                         Some(AnswerState::Waiting) => "waiting…",
                         Some(AnswerState::Streaming) => "writing…",
                         Some(AnswerState::Done { .. }) => "done",
@@ -82,6 +88,7 @@ pub fn AnswerPanel(
                     </button>
                 </Show>
             </header>
+            <LoadBar progress=loading testid=format!("load-progress-{}", side.letter().to_lowercase()) />
             <div class="answer-body" data-testid=testid>
                 <For
                     each=move || turns().into_iter().enumerate()

@@ -10,8 +10,11 @@ use rand::SeedableRng;
 
 use super::answer::TurnView;
 use super::composer::Composer;
+use super::load_bar::LoadBar;
 use crate::contestants::{self, Running, Update as AnswerUpdate};
+use crate::llm::protocol::LoadProgress;
 use crate::state::keys::use_keyring;
+use crate::state::{LocalModels, use_local_models};
 use crate::store::IdbStore;
 
 #[component]
@@ -19,6 +22,8 @@ pub fn DirectChat(config: Rc<ArenaConfig>, store: Rc<IdbStore>) -> impl IntoView
     let contestants = config.contestants.clone();
     let chat = RwSignal::new(Chat::default());
     let keyring = use_keyring();
+    let local = use_local_models();
+    let loading = RwSignal::new(None::<LoadProgress>);
     let prompt = RwSignal::new(String::new());
     let pick = RwSignal::new(
         config
@@ -59,10 +64,17 @@ pub fn DirectChat(config: Rc<ArenaConfig>, store: Rc<IdbStore>) -> impl IntoView
                 if chat.is_disposed() {
                     return;
                 }
+                if let AnswerUpdate::Loading(p) = u {
+                    loading.try_set(p);
+                    return;
+                }
+                if loading.try_with_untracked(Option::is_some) == Some(true) {
+                    loading.try_set(None);
+                }
                 let ended = matches!(u, AnswerUpdate::Done(_) | AnswerUpdate::Failed(_));
                 chat.update(|c| match u {
+                    AnswerUpdate::Loading(_) | AnswerUpdate::Reasoning(_) => {}
                     AnswerUpdate::Text(t) => c.push_text(&t),
-                    AnswerUpdate::Reasoning(_) => {}
                     AnswerUpdate::Done(r) => c.finish(r),
                     AnswerUpdate::Failed(f) => c.fail(f.sentence()),
                 });
@@ -70,12 +82,14 @@ pub fn DirectChat(config: Rc<ArenaConfig>, store: Rc<IdbStore>) -> impl IntoView
                     r.detach();
                 }
             });
-            let r = contestants::start(&contestant, key, &messages, on_update);
+            let pool = local.and_then(LocalModels::pool);
+            let r = contestants::start(&contestant, key, &messages, pool, on_update);
             running.set_value(Some(r));
         });
     });
     let stop = move |()| {
         chat.update(Chat::stop);
+        loading.set(None);
         if let Some(r) = running.try_update_value(Option::take).flatten() {
             r.abort();
         }
@@ -115,6 +129,7 @@ pub fn DirectChat(config: Rc<ArenaConfig>, store: Rc<IdbStore>) -> impl IntoView
                     </button>
                 </Show>
             </header>
+            <LoadBar progress=loading testid="load-progress-chat" />
             <div class="answer-body">
                 <For
                     each=move || chat.get().turns.into_iter().enumerate()

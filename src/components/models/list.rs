@@ -3,12 +3,13 @@
 
 use std::collections::HashMap;
 
-use arena_core::config::Contestant;
+use arena_core::config::{Contestant, ProviderKind};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::provider_label;
 use crate::contestants::{self, Check};
+use crate::llm::protocol::DEVICE_CPU;
 use crate::state::{use_keyring, use_store};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,6 +83,9 @@ pub fn ContestantList(
                     <td>
                         {provider_label(&c)}
                         {host(&c).map(|h| view! { <div class="params" title="Where its requests (and its key) go">{h}</div> })}
+                        {(c.provider == ProviderKind::Local).then(|| view! {
+                            <div class="params" data-testid="runs-on">{format!("runs on the {DEVICE_CPU}")}</div>
+                        })}
                     </td>
                     <td>
                         <code>{c.model.clone()}</code>

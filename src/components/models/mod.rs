@@ -3,10 +3,12 @@
 mod editor;
 mod keys;
 mod list;
+mod local;
 
 pub use editor::{ContestantEditor, Draft};
 pub use keys::KeyManager;
 pub use list::ContestantList;
+pub use local::LocalModelList;
 
 use arena_core::config::{Contestant, ProviderKind};
 use arena_providers::Preset;
