@@ -16,3 +16,17 @@ export function cliLeaderboard(files, args = []) {
   });
   return JSON.parse(out);
 }
+
+/**
+ * `arena llm generate --model MODEL --prompt PROMPT ARGS…`: the native engine's answer (the
+ * CLI prints it and one newline), the reference for the browser worker's greedy answers.
+ */
+export function cliGenerate(model, prompt, args = []) {
+  if (!existsSync(BIN)) throw new Error(`${BIN} not found: run \`cargo build -p arena-cli\``);
+  const out = execFileSync(BIN, ['llm', 'generate', '--model', model, '--prompt', prompt, ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 1 << 24,
+  });
+  return out.endsWith('\n') ? out.slice(0, -1) : out;
+}
