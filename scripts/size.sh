@@ -11,3 +11,12 @@ for f in "${files[@]}"; do
   awk -v n="$(basename "$f")" -v r="$raw" -v g="$gz" \
     'BEGIN { printf "%-44s raw %8.1f KB   gzip %8.1f KB\n", n, r / 1024, g / 1024 }'
 done
+# The local engine belongs in its worker (llm_worker_bg.wasm) only: the main bundle must not
+# link it. Its GGUF metadata keys are strings nothing else in the app contains.
+for f in "$dir"/arena-app-*_bg.wasm; do
+  if grep -q "tokenizer.ggml" "$f"; then
+    echo "$(basename "$f") links the local engine (arena-llm); it must stay in the worker" >&2
+    exit 1
+  fi
+  echo "$(basename "$f"): no local engine linked (ok)"
+done
