@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{Blob, ErrorEvent, MessageEvent, Worker};
+use web_sys::{Blob, ErrorEvent, Event, MessageEvent, Worker};
 
 /// An answer type: which answer says the worker has started.
 pub trait WorkerAnswer: DeserializeOwned {
@@ -31,7 +31,7 @@ struct Shared {
 pub struct WorkerPort<Q> {
     shared: Rc<Shared>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
-    _on_error: Closure<dyn FnMut(ErrorEvent)>,
+    _on_error: Closure<dyn FnMut(Event)>,
     _requests: PhantomData<fn(&Q)>,
 }
 
@@ -89,9 +89,15 @@ impl<Q: Serialize> WorkerPort<Q> {
                 Err(e) => fail(format!("The worker sent a bad answer: {e}")),
             }
         });
-        let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(move |ev: ErrorEvent| {
-            // A script that failed to load has no message; a crash has one.
-            let what = ev.message();
+        let on_error = Closure::<dyn FnMut(Event)>::new(move |ev: Event| {
+            // A script that failed to load fires a plain `Event` (reading an `ErrorEvent`'s
+            // message from it would throw, and the failure would go unreported: efficient
+            // pairing would wait out its time limit); a crash fires an `ErrorEvent` with a
+            // message.
+            let what = ev
+                .dyn_ref::<ErrorEvent>()
+                .map(ErrorEvent::message)
+                .unwrap_or_default();
             on_failure(if what.is_empty() {
                 "The worker could not be loaded; reload the page.".to_string()
             } else {
