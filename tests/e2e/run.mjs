@@ -7,7 +7,8 @@
 // - `--test-force-exit` ends a file's process once its tests have reported, even if a
 //   failed test left a server or a browser running;
 // - a watchdog kills a file's whole process group (node, Chromium, the provider server)
-//   after ARENA_E2E_FILE_TIMEOUT seconds (default 900) and counts it as failed;
+//   after ARENA_E2E_FILE_TIMEOUT seconds (default 1800: the local-model spec loads and runs
+//   two real models, minutes on a busy two-core machine) and counts it as failed;
 // - whatever a file's process leaves behind is killed when it exits.
 // The limits only guard against hangs; no verdict depends on them.
 import { spawn } from 'node:child_process';
@@ -16,7 +17,7 @@ import { join } from 'node:path';
 
 const SPECS = 'tests/e2e/specs';
 const TEST_TIMEOUT_S = Number(process.env.ARENA_E2E_TEST_TIMEOUT ?? 300);
-const FILE_TIMEOUT_S = Number(process.env.ARENA_E2E_FILE_TIMEOUT ?? 900);
+const FILE_TIMEOUT_S = Number(process.env.ARENA_E2E_FILE_TIMEOUT ?? 1800);
 const files = process.argv.length > 2
   ? process.argv.slice(2)
   : readdirSync(SPECS).filter((f) => f.endsWith('.test.mjs')).sort().map((f) => join(SPECS, f));
