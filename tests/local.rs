@@ -188,6 +188,7 @@ fn a_local_failure_names_the_file_only_in_its_hint() {
         LlmError::Crashed {
             detail: "unreachable".into(),
         },
+        LlmError::Cancelled,
     ] {
         let f = failure(&e, url);
         assert!(f.hint.contains(url) || e.detail().is_none_or(|d| f.hint.contains(d)));

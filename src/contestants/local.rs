@@ -136,10 +136,11 @@ fn log_load(l: &Loaded) {
     }
     web_sys::console::info_1(
         &format!(
-            "[local model] loaded {} from {} in {:.0} ms{}",
+            "[local model] loaded {} from {} in {:.0} ms (of which {:.0} ms preparing){}",
             megabytes(l.bytes),
             source_word(l.source),
             l.load_ms,
+            l.prepare_ms,
             l.cache_note
                 .as_deref()
                 .map_or(String::new(), |n| format!(" (not kept: {n})"))

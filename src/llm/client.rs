@@ -134,8 +134,8 @@ pub struct Job {
 
 impl Job {
     /// Stops the request: no more answers are delivered, and the worker stops between two
-    /// tokens (a load in progress finishes, so the model is ready next time). Where a
-    /// generation stopped is logged to the console once the worker says so.
+    /// tokens, or cuts the download it was making for it. Where a generation stopped is
+    /// logged to the console once the worker says so.
     pub fn stop(&self) {
         if let Some(slot) = self.slot.upgrade() {
             let was = slot.listeners.borrow_mut().remove(&self.id);

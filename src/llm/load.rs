@@ -7,14 +7,14 @@
 //! chunks (no copy), so the cache never holds a file that failed: the sink is errored
 //! instead of closed, and `cache.put` then stores nothing.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    Cache, File, Headers, ReadableStream, ReadableStreamDefaultController,
+    AbortController, Cache, File, Headers, ReadableStream, ReadableStreamDefaultController,
     ReadableStreamDefaultReader, RequestCache, RequestInit, Response, ResponseInit,
     WorkerGlobalScope,
 };
@@ -33,13 +33,58 @@ pub struct Read {
     pub cache_note: Option<String>,
 }
 
-/// Reads the model at `url` (or `file`, to be stored under `url`), reporting progress.
+/// Stops a read in progress: aborts the download, or cancels the reading of a stored copy
+/// or a file, so even a read waiting on a stalled server ends at once.
+#[derive(Debug)]
+pub struct Stopper {
+    controller: Option<AbortController>,
+    reader: RefCell<Option<ReadableStreamDefaultReader>>,
+    stopped: Cell<bool>,
+}
+
+impl Default for Stopper {
+    fn default() -> Self {
+        Stopper {
+            controller: AbortController::new().ok(),
+            reader: RefCell::new(None),
+            stopped: Cell::new(false),
+        }
+    }
+}
+
+impl Stopper {
+    pub fn stop(&self) {
+        self.stopped.set(true);
+        if let Some(c) = &self.controller {
+            c.abort();
+        }
+        if let Some(r) = &*self.reader.borrow() {
+            let cancel = JsFuture::from(r.cancel());
+            wasm_bindgen_futures::spawn_local(async move {
+                let _ = cancel.await;
+            });
+        }
+    }
+
+    fn stopped(&self) -> Result<(), LlmError> {
+        if self.stopped.get() {
+            Err(LlmError::Cancelled)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// Reads the model at `url` (or `file`, to be stored under `url`), reporting progress, until
+/// it is complete or `stopper` stops it.
 pub async fn read_model(
     url: &str,
     file: Option<File>,
     progress: &dyn Fn(LoadProgress),
+    stopper: &Stopper,
 ) -> Result<Read, LlmError> {
     let cache = cache::open().await;
+    stopper.stopped()?;
     let (response, source) = match (&file, &cache) {
         (Some(f), _) => (
             Response::new_with_opt_blob(Some(f)).map_err(|e| LlmError::Storage {
@@ -49,9 +94,9 @@ pub async fn read_model(
         ),
         (None, Some(c)) => match cache::lookup(c, url).await {
             Some(r) => (r, Source::Cache),
-            None => (fetch(url).await?, Source::Network),
+            None => (fetch(url, stopper).await?, Source::Network),
         },
-        (None, None) => (fetch(url).await?, Source::Network),
+        (None, None) => (fetch(url, stopper).await?, Source::Network),
     };
     // A file's size is a whole number of bytes, far below 2^53.
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
@@ -70,7 +115,15 @@ pub async fn read_model(
         loaded: 0,
         total,
     });
-    let read = read_body(&response, &mut asm, sink.as_ref(), source, progress).await;
+    let read = read_body(
+        &response,
+        &mut asm,
+        sink.as_ref(),
+        source,
+        progress,
+        stopper,
+    )
+    .await;
     let bytes = match read.and_then(|()| asm.finish()) {
         Ok(b) => b,
         Err(e) => {
@@ -101,14 +154,22 @@ fn scope() -> WorkerGlobalScope {
     js_sys::global().unchecked_into()
 }
 
-async fn fetch(url: &str) -> Result<Response, LlmError> {
+async fn fetch(url: &str, stopper: &Stopper) -> Result<Response, LlmError> {
     let init = RequestInit::new();
     // The model cache keeps the file; the HTTP cache would keep a second copy.
     init.set_cache(RequestCache::NoStore);
+    if let Some(c) = &stopper.controller {
+        init.set_signal(Some(&c.signal()));
+    }
     let response: Response = JsFuture::from(scope().fetch_with_str_and_init(url, &init))
         .await
-        .map_err(|e| LlmError::Network {
-            detail: describe(&e),
+        .map_err(|e| {
+            stopper
+                .stopped()
+                .err()
+                .unwrap_or_else(|| LlmError::Network {
+                    detail: describe(&e),
+                })
         })?
         .unchecked_into();
     if !response.ok() {
@@ -138,16 +199,23 @@ async fn read_body(
     sink: Option<&Sink>,
     source: Source,
     progress: &dyn Fn(LoadProgress),
+    stopper: &Stopper,
 ) -> Result<(), LlmError> {
     let Some(body) = response.body() else {
         return Ok(());
     };
     let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
+    *stopper.reader.borrow_mut() = Some(reader.clone());
     let result = async {
         loop {
-            let chunk = JsFuture::from(reader.read())
-                .await
-                .map_err(|e| broken_off(&e, asm, source))?;
+            let chunk = JsFuture::from(reader.read()).await.map_err(|e| {
+                stopper
+                    .stopped()
+                    .err()
+                    .unwrap_or_else(|| broken_off(&e, asm, source))
+            })?;
+            // A cancelled read ends as if the body had.
+            stopper.stopped()?;
             let done = js_sys::Reflect::get(&chunk, &"done".into())
                 .ok()
                 .and_then(|d| d.as_bool())
@@ -175,7 +243,8 @@ async fn read_body(
         }
     }
     .await;
-    if result.is_err() {
+    stopper.reader.borrow_mut().take();
+    if result.is_err() && !stopper.stopped.get() {
         // Stop the download; the promise rejects when the stream has already failed.
         let cancel = JsFuture::from(reader.cancel());
         wasm_bindgen_futures::spawn_local(async move {

@@ -24,8 +24,8 @@ pub enum Request {
         messages: Vec<ChatMessage>,
         params: Sampling,
     },
-    /// Stop request `id` (a generation between two tokens; a load keeps going, so the model
-    /// is ready next time, but its generation never starts).
+    /// Stop request `id`: a generation between two tokens; a download or read in progress at
+    /// once (nothing of it is stored).
     Stop { id: u64 },
 }
 
@@ -131,6 +131,8 @@ pub struct Loaded {
     pub bytes: u64,
     /// Milliseconds from the request to a ready model (reading and preparing).
     pub load_ms: f64,
+    /// Of which setting up the engine (tokenizer, chat template, weights) took this many.
+    pub prepare_ms: f64,
     /// Whether the file is in the browser's model cache now (false: caching failed, or the
     /// browser offers no cache here; the model works all the same).
     pub cached: bool,
@@ -253,6 +255,8 @@ pub enum LlmError {
     Engine { detail: String },
     #[error("The local model stopped unexpectedly; it may have run out of memory.")]
     Crashed { detail: String },
+    #[error("Loading the model was stopped; nothing was stored.")]
+    Cancelled,
 }
 
 impl LlmError {
@@ -269,6 +273,7 @@ impl LlmError {
             LlmError::Storage { .. } => "storage",
             LlmError::PromptTooLong { .. } => "context-too-long",
             LlmError::Engine { .. } => "other",
+            LlmError::Cancelled => "aborted",
         }
     }
 
@@ -308,7 +313,7 @@ impl LlmError {
                 "Delete the stored copy on the Models page to download it again.".to_string()
             }
             LlmError::PromptTooLong { .. } => "Start a new round with a shorter prompt.".into(),
-            LlmError::Engine { .. } => "Regenerate to try again.".to_string(),
+            LlmError::Engine { .. } | LlmError::Cancelled => "Regenerate to try again.".to_string(),
         };
         match self.detail() {
             Some(d) => format!("{what} Details: {d}."),

@@ -19,7 +19,7 @@ use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
 
 use super::assemble::gguf_error;
 use super::cache;
-use super::load::read_model;
+use super::load::{Stopper, read_model};
 use super::protocol::{
     ChatMessage, DEVICE_CPU, Finish, GenStats, LlmError, LoadPhase, LoadProgress, Loaded, Request,
     Response, Sampling, Source,
@@ -35,6 +35,8 @@ struct State {
     busy: bool,
     /// Requests stopped by the page (before they started, or while they run).
     stopped: HashSet<u64>,
+    /// The read in progress, and the request it is for.
+    reading: Option<(u64, Rc<Stopper>)>,
 }
 
 type Shared = Rc<RefCell<State>>;
@@ -74,7 +76,15 @@ pub fn run() {
             return;
         };
         if let Request::Stop { id } = request {
-            state.borrow_mut().stopped.insert(id);
+            let reading = {
+                let mut s = state.borrow_mut();
+                s.stopped.insert(id);
+                s.reading.clone().filter(|(r, _)| *r == id)
+            };
+            // A download it started ends now too (nothing of it is stored).
+            if let Some((_, stopper)) = reading {
+                stopper.stop();
+            }
             return;
         }
         let start = {
@@ -165,6 +175,7 @@ async fn ensure(
                         source: Source::Cache,
                         bytes: 0,
                         load_ms: 0.0,
+                        prepare_ms: 0.0,
                         cached: true,
                         cache_note: None,
                         device: DEVICE_CPU.into(),
@@ -177,10 +188,15 @@ async fn ensure(
     // One model per worker: free the old one before the new one needs the memory.
     state.borrow_mut().model = None;
     let t0 = now();
-    let read = read_model(url, file, &|progress| {
-        post(&Response::Progress { id, progress })
-    })
-    .await?;
+    let report = |progress| post(&Response::Progress { id, progress });
+    let stopper = Rc::new(Stopper::default());
+    state.borrow_mut().reading = Some((id, stopper.clone()));
+    if is_stopped(state, id) {
+        stopper.stop();
+    }
+    let read = read_model(url, file, &report, &stopper).await;
+    state.borrow_mut().reading = None;
+    let read = read?;
     let bytes = read.bytes.len() as u64;
     post(&Response::Progress {
         id,
@@ -191,6 +207,7 @@ async fn ensure(
             total: Some(bytes),
         },
     });
+    let t1 = now();
     let engine = match Engine::from_bytes(read.bytes) {
         Ok(e) => Rc::new(e),
         Err(e) => {
@@ -208,6 +225,7 @@ async fn ensure(
             source: read.source,
             bytes,
             load_ms: now() - t0,
+            prepare_ms: now() - t1,
             cached: read.cached,
             cache_note: read.cache_note,
             device: DEVICE_CPU.into(),

@@ -19,6 +19,8 @@ use crate::state::{LocalModels, use_local_models};
 #[derive(Debug, Clone, PartialEq)]
 enum Outcome {
     Ok(String),
+    /// Stopped by the judge.
+    Stopped,
     Failed(Failure),
 }
 
@@ -95,6 +97,16 @@ pub fn LocalModelList(contestants: Vec<Contestant>) -> impl IntoView {
         let j = pool.load(&url, file.as_ref(), on);
         job.set_value(Some(j));
     };
+    let cancel = move || {
+        if let Some(j) = job.try_update_value(Option::take).flatten() {
+            j.stop();
+        }
+        if let Some(url) = busy.get_untracked() {
+            progress.set(None);
+            busy.set(None);
+            outcome.set(Some((url, Outcome::Stopped)));
+        }
+    };
     let delete = move |url: String| {
         outcome.set(None);
         spawn_local(async move {
@@ -141,7 +153,7 @@ pub fn LocalModelList(contestants: Vec<Contestant>) -> impl IntoView {
                             contestants.with_value(|c| model_files(c, &list, cache::absolute));
                         let rows = files
                             .into_iter()
-                            .map(|f| file_row(&f, busy, progress, outcome, load, delete))
+                            .map(|f| file_row(&f, busy, progress, outcome, load, delete, cancel))
                             .collect_view();
                         view! {
                             {error.map(|e| view! {
@@ -179,6 +191,7 @@ fn file_row(
     outcome: RwSignal<Option<(String, Outcome)>>,
     load: impl Fn(String, String, Option<web_sys::File>) + Copy + Send + Sync + 'static,
     delete: impl Fn(String) + Copy + Send + Sync + 'static,
+    cancel: impl Fn() + Copy + Send + Sync + 'static,
 ) -> AnyView {
     let url = f.url.clone();
     let is_busy = {
@@ -252,6 +265,12 @@ fn file_row(
                                 } />
                         </label>
                     })}
+                    <Show when=is_busy.clone()>
+                        <button type="button" class="button small" data-testid="cancel-load"
+                            on:click=move |_| cancel()>
+                            "Cancel"
+                        </button>
+                    </Show>
                     {stored.is_some().then(|| view! {
                         <button type="button" class="button small danger" data-testid="delete-model"
                             disabled=any_busy
@@ -264,6 +283,11 @@ fn file_row(
                 {move || row_outcome().map(|o| match o {
                     Outcome::Ok(m) => view! {
                         <p class="check-result ok" data-testid="local-model-result" data-outcome="ok" role="status">{m}</p>
+                    }.into_any(),
+                    Outcome::Stopped => view! {
+                        <p class="check-result warn" data-testid="local-model-result" data-outcome="stopped" role="status">
+                            "Stopped; nothing was stored."
+                        </p>
                     }.into_any(),
                     Outcome::Failed(f) => view! {
                         <div class="check-result failed" data-testid="local-model-result" data-outcome="failed"

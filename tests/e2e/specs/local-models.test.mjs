@@ -398,3 +398,50 @@ test('a reload reads the models from the browser instead of downloading them; th
   assert.deepEqual(await cachedUrls(page), [key]);
   assert.deepEqual(errors, []);
 });
+
+test('stopping while a model downloads ends the download, in a battle and on the Models page, and stores nothing', { timeout: LONG }, async (t) => {
+  // The server sends the first MiB of the file and then holds the response, so each download
+  // is known to be under way, and stays so, until the page ends it.
+  const smol = readFileSync(`${MODELS}/${SMOL}`);
+  const holds = [];
+  const hold = (req, res) => {
+    const closed = new Promise((ok) => res.on('close', () => ok(res.writableFinished)));
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': smol.length });
+    res.write(smol.subarray(0, 1 << 20), () => holds.push({ path: req.url, closed }));
+  };
+  const held = [
+    { id: 'held-a', name: 'Held A', provider: 'local', model: 'a', gguf_url: 'models/held-a.gguf', weight: 1 },
+    { id: 'held-b', name: 'Held B', provider: 'local', model: 'b', gguf_url: 'models/held-b.gguf', weight: 1 },
+  ];
+  const site = await serveWith(t, held, { '/models/held-a.gguf': hold, '/models/held-b.gguf': hold });
+  const { page, errors } = await pageFor(t, browser);
+  const shell = new Shell(page, site.url);
+  const arena = new ArenaPage(page);
+  await shell.open('#/');
+  await arena.ready();
+  await arena.send('Hello');
+  await waitFor(() => holds.length === 2, 'both downloads under way');
+  await page.locator('[data-testid="load-progress-a"][data-loaded]').waitFor();
+  await page.locator('[data-testid="load-progress-b"][data-loaded]').waitFor();
+  await shot(page, 'local-battle-held-download');
+  // Escape stops both sides: both downloads are cut, not finished.
+  await page.keyboard.press('Escape');
+  assert.deepEqual(await Promise.all(holds.map((h) => h.closed)), [false, false], 'both downloads were cut');
+  await page.waitForFunction(() => document.querySelectorAll('.load-progress').length === 0);
+  assert.equal(await arena.streaming(), 0);
+  assert.deepEqual(await cachedUrls(page), [], 'nothing of a stopped download is stored');
+
+  // The Models page's download has a Cancel button that does the same.
+  await shell.open('#/models');
+  const key = new URL('models/held-a.gguf', site.url).href;
+  const row = page.locator(`[data-testid="local-model-row"][data-url="${key}"]`);
+  await row.getByTestId('download-model').click();
+  await waitFor(() => holds.length === 3, 'the third download under way');
+  await row.locator('[data-testid="load-progress-models"][data-loaded]').waitFor();
+  await shot(page, 'local-models-page-downloading');
+  await row.getByTestId('cancel-load').click();
+  assert.equal(await holds[2].closed, false, 'the download was cut');
+  assert.equal(await row.getByTestId('local-model-result').getAttribute('data-outcome'), 'stopped');
+  assert.deepEqual(await cachedUrls(page), []);
+  assert.deepEqual(errors, []);
+});

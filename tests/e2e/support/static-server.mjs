@@ -17,7 +17,10 @@ const TYPES = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
-/** Starts serving `dir`; resolves to { url, close, requests } once listening. */
+/**
+ * Starts serving `dir`; resolves to { url, close, requests } once listening. `overrides` maps
+ * a path to a canned answer ({ status, type, body, cors }) or to a `(req, res)` handler.
+ */
 export function serveStatic(dir, host = '127.0.0.1', port = 0, { overrides = {} } = {}) {
   const root = resolve(dir);
   const requests = [];
@@ -26,6 +29,8 @@ export function serveStatic(dir, host = '127.0.0.1', port = 0, { overrides = {} 
     requests.push(path);
     if (path in overrides) {
       const o = overrides[path];
+      // A function answers the request itself (a stream held mid-file, say).
+      if (typeof o === 'function') { o(req, res); return; }
       res.writeHead(o.status ?? 200, {
         'content-type': o.type ?? 'application/json',
         ...(o.cors ? { 'access-control-allow-origin': '*' } : {}),
