@@ -12,6 +12,7 @@
 //! Any other name matches the record's `categories` list, or a FastChat `category_tag` entry
 //! (e.g. `{"math_v0.1": {"math": true}}` matches `math`).
 
+use crate::ratings::rows::{RatingRow, RatingRows, flag};
 use crate::record::VoteRecord;
 
 /// The categories a judge can assign in the app.
@@ -85,6 +86,53 @@ impl Category {
             Category::Named(n) => {
                 record.categories.iter().any(|c| normalise(c) == *n) || tagged(record, n)
             }
+        }
+    }
+}
+
+/// A [`Category`] resolved against the name tables of [`RatingRows`], so matching a row is a
+/// few integer comparisons. Matches exactly the records [`Category::matches`] does.
+#[derive(Debug, Clone)]
+pub struct RowCategory {
+    kind: Category,
+    /// `Language`: the language's index, if any row has it.
+    language: Option<u32>,
+    /// `Named`: for each tag set, whether it holds the name.
+    sets: Vec<bool>,
+}
+
+impl RowCategory {
+    pub fn new(category: &Category, rows: &RatingRows) -> Self {
+        let (language, sets) = match category {
+            Category::Language(l) => (rows.languages.get(l), Vec::new()),
+            Category::Named(n) => {
+                let name = rows.tag_names.get(n);
+                let sets = (0..rows.tag_set_count())
+                    .map(|i| {
+                        #[allow(clippy::cast_possible_truncation)] // fewer than 2^32 sets
+                        let set = rows.tag_set(i as u32);
+                        name.is_some_and(|n| set.contains(&n))
+                    })
+                    .collect();
+                (None, sets)
+            }
+            _ => (None, Vec::new()),
+        };
+        RowCategory {
+            kind: category.clone(),
+            language,
+            sets,
+        }
+    }
+
+    pub fn matches(&self, row: &RatingRow) -> bool {
+        match &self.kind {
+            Category::All => true,
+            Category::MultiTurn => row.turn >= 2,
+            Category::LongQuery => row.has(flag::LONG_QUERY),
+            Category::NoTie => !row.winner.is_tie(),
+            Category::Language(_) => self.language == Some(row.language),
+            Category::Named(_) => self.sets[row.tags as usize],
         }
     }
 }

@@ -17,6 +17,7 @@ mod intern;
 pub mod judges;
 pub(crate) mod linalg;
 pub mod matrices;
+pub mod rows;
 pub mod slim;
 pub mod style;
 pub mod synthetic;
@@ -24,10 +25,11 @@ pub mod synthetic;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::categories::Category;
+use crate::categories::{Category, RowCategory};
 use crate::dedup::{DedupKey, dedup_keep_keys};
-use crate::integrity::{is_flagged_leak, voted_after_reveal};
 use crate::record::{VoteRecord, Winner};
+use rows::{NO_PROMPT, RatingRows, flag};
+use style::StyleCounts;
 
 pub use bt::{BtFit, BtSolver, fit_bt};
 pub use cells::{Battle, Cell, Cells};
@@ -224,8 +226,9 @@ pub fn select<'a>(
     filter: &FilterOptions,
     seed: u64,
 ) -> (Vec<&'a VoteRecord>, FilterSummary) {
-    let g = gather(records, filter, seed);
-    (g.records, g.summary)
+    let rows = RatingRows::from_records(records, false);
+    let g = gather(&rows, filter, seed);
+    (g.kept.iter().map(|&i| &records[i]).collect(), g.summary)
 }
 
 /// A kept record reduced to what the ratings read of it.
@@ -239,48 +242,43 @@ struct Row<'a> {
     judge: &'a str,
 }
 
-/// The records that are rated (self-battles left out), with their rows (parallel to
-/// `records`) and the sorted model names the rows index.
+/// The rows that are rated (self-battles left out): their positions in the input, their
+/// compact form, and the sorted model names these index.
 struct Gathered<'a> {
-    records: Vec<&'a VoteRecord>,
+    kept: Vec<usize>,
     rows: Vec<Row<'a>>,
     names: Vec<String>,
     summary: FilterSummary,
 }
 
-/// Filters, dedup and the model index in one pass over the records. A record is about
-/// 400 bytes, so each pass over a million of them costs tens of milliseconds in cache
-/// misses alone; everything after this reads the compact rows.
-fn gather<'a>(records: &'a [VoteRecord], filter: &FilterOptions, seed: u64) -> Gathered<'a> {
+/// Filters, dedup and the model index in one pass over the rows.
+fn gather<'a>(all: &'a RatingRows, filter: &FilterOptions, seed: u64) -> Gathered<'a> {
     let mut s = FilterSummary {
-        records: records.len(),
+        records: all.len(),
         ..FilterSummary::default()
     };
-    let category = filter.category.as_deref().map(Category::parse);
-    let mut kept = Vec::with_capacity(records.len());
-    let mut rows = Vec::with_capacity(records.len());
-    let mut keys = Vec::with_capacity(if filter.dedup { records.len() } else { 0 });
-    let mut models = intern::Interner::default();
-    for r in records {
-        if voted_after_reveal(r) {
+    let category = filter
+        .category
+        .as_deref()
+        .map(|c| RowCategory::new(&Category::parse(c), all));
+    let mut kept = Vec::with_capacity(all.len());
+    let mut keys = Vec::with_capacity(if filter.dedup { all.len() } else { 0 });
+    for (i, r) in all.rows.iter().enumerate() {
+        if r.has(flag::AFTER_REVEAL) {
             s.after_reveal += 1;
-        } else if !filter.include_flagged && is_flagged_leak(r) {
+        } else if !filter.include_flagged && r.has(flag::LEAK) {
             s.flagged += 1;
-        } else if !filter.include_named && !r.anony {
+        } else if !filter.include_named && !r.has(flag::ANONY) {
             s.named += 1;
         } else if category.as_ref().is_some_and(|c| !c.matches(r)) {
             s.other_category += 1;
         } else {
-            kept.push(r);
-            rows.push(Row {
-                a: models.id(&r.model_a),
-                b: models.id(&r.model_b),
-                winner: r.winner,
-                tstamp: r.tstamp,
-                judge: &r.judge,
-            });
+            kept.push(i);
             if filter.dedup {
-                keys.push(DedupKey::of(r));
+                keys.push(DedupKey {
+                    sampled: r.has(flag::SAMPLED_KNOWN).then(|| r.has(flag::SAMPLED)),
+                    prompt: (r.prompt != NO_PROMPT).then(|| all.prompts.name(r.prompt)),
+                });
             }
         }
     }
@@ -289,44 +287,44 @@ fn gather<'a>(records: &'a [VoteRecord], filter: &FilterOptions, seed: u64) -> G
         let before = kept.len();
         let mut k = keep.iter();
         kept.retain(|_| *k.next().unwrap_or(&true));
-        let mut k = keep.iter();
-        rows.retain(|_| *k.next().unwrap_or(&true));
         s.deduplicated = before - kept.len();
     }
     s.used = kept.len();
     // A model against itself carries no information: such records pass the filters (and
     // count in `used`) but are not rated.
-    if rows.iter().any(|r| r.a == r.b) {
-        let mut self_battle = rows.iter().map(|r| r.a == r.b);
-        kept.retain(|_| !self_battle.next().unwrap_or(false));
-        rows.retain(|r| r.a != r.b);
-    }
+    kept.retain(|&i| all.rows[i].a != all.rows[i].b);
     // Sorted names of the models the rated rows use (a model seen only against itself has
     // none).
-    let mut used = vec![false; models.names().len()];
-    for r in &rows {
-        used[r.a] = true;
-        used[r.b] = true;
+    let mut used = vec![false; all.models.len()];
+    for &i in &kept {
+        used[all.rows[i].a as usize] = true;
+        used[all.rows[i].b as usize] = true;
     }
-    let (sorted, rank) = models.into_sorted();
-    let mut original = vec![0; rank.len()];
-    for (orig, &r) in rank.iter().enumerate() {
-        original[r] = orig;
-    }
+    let mut order: Vec<usize> = (0..used.len()).filter(|&m| used[m]).collect();
+    #[allow(clippy::cast_possible_truncation)] // model indices are u32
+    order.sort_unstable_by_key(|&m| all.models.name(m as u32));
     let mut remap = vec![usize::MAX; used.len()];
-    let mut names = Vec::with_capacity(sorted.len());
-    for (name, orig) in sorted.into_iter().zip(original) {
-        if used[orig] {
-            remap[orig] = names.len();
-            names.push(name.to_string());
-        }
+    let mut names = Vec::with_capacity(order.len());
+    for (new, &m) in order.iter().enumerate() {
+        remap[m] = new;
+        #[allow(clippy::cast_possible_truncation)]
+        names.push(all.models.name(m as u32).to_string());
     }
-    for r in &mut rows {
-        r.a = remap[r.a];
-        r.b = remap[r.b];
-    }
+    let rows = kept
+        .iter()
+        .map(|&i| {
+            let r = &all.rows[i];
+            Row {
+                a: remap[r.a as usize],
+                b: remap[r.b as usize],
+                winner: r.winner,
+                tstamp: r.tstamp,
+                judge: all.judges.name(r.judge),
+            }
+        })
+        .collect();
     Gathered {
-        records: kept,
+        kept,
         rows,
         names,
         summary: s,
@@ -366,25 +364,56 @@ pub fn index_battles(records: &[&VoteRecord]) -> (Vec<String>, Vec<Battle>) {
     (names, battles)
 }
 
-/// Computes the whole leaderboard from vote records.
-#[allow(clippy::too_many_lines)] // one linear pipeline, read top to bottom
+/// Computes the whole leaderboard from vote records (through their [`RatingRows`]).
 pub fn compute_leaderboard(
     records: &[VoteRecord],
     opts: &LeaderboardOptions,
 ) -> Result<Leaderboard, RatingsError> {
+    compute_leaderboard_rows(&RatingRows::from_records(records, opts.style_control), opts)
+}
+
+/// Computes the whole leaderboard from rating rows. Style control needs rows made with
+/// their style counts ([`RatingRows::new`]`(true)`); without them it is fitted as if every
+/// answer were plain text of no length.
+pub fn compute_leaderboard_rows(
+    all: &RatingRows,
+    opts: &LeaderboardOptions,
+) -> Result<Leaderboard, RatingsError> {
     let Gathered {
-        records: kept,
+        kept,
         rows: votes,
         names,
         summary,
-    } = gather(records, &opts.filter, opts.seed);
-    if kept.is_empty() {
-        return Err(RatingsError::NoBattles {
-            records: records.len(),
-        });
+    } = gather(all, &opts.filter, opts.seed);
+    let sides: Vec<(StyleCounts, StyleCounts)> = if opts.style_control {
+        kept.iter()
+            .map(|&i| {
+                all.style
+                    .get(i)
+                    .map_or_else(Default::default, |[a, b]| (*a, *b))
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    finish(&votes, &names, summary, &sides, all.len(), opts)
+}
+
+/// Everything after the rows are gathered: the fits, intervals, tallies and tables.
+#[allow(clippy::too_many_lines)] // one linear pipeline, read top to bottom
+fn finish(
+    votes: &[Row<'_>],
+    names: &[String],
+    summary: FilterSummary,
+    sides: &[(StyleCounts, StyleCounts)],
+    records: usize,
+    opts: &LeaderboardOptions,
+) -> Result<Leaderboard, RatingsError> {
+    if votes.is_empty() {
+        return Err(RatingsError::NoBattles { records });
     }
     let ab: Vec<(usize, usize)> = votes.iter().map(|r| (r.a, r.b)).collect();
-    let battles: Vec<Battle> = time_order(&votes, |r| r.tstamp)
+    let battles: Vec<Battle> = time_order(votes, |r| r.tstamp)
         .into_iter()
         .map(|i| Battle::new(votes[i].a, votes[i].b, votes[i].winner))
         .collect();
@@ -395,7 +424,7 @@ pub fn compute_leaderboard(
 
     // θ (natural, mean zero), and per-model interval offsets on θ.
     let (theta, lower, upper, style_coefficients, converged) = if opts.style_control {
-        fit_with_style(&kept, &ab, n, opts)
+        fit_with_style(sides, votes, &ab, n, opts)
     } else {
         let fit = fit_bt(
             &cells,
@@ -499,10 +528,10 @@ pub fn compute_leaderboard(
         ci: opts.ci,
         anchor,
         style_coefficients,
-        battle_counts: tallies.count_matrix(&order, &names),
-        win_fraction: tallies.win_fraction_matrix(&order, &names),
+        battle_counts: tallies.count_matrix(&order, names),
+        win_fraction: tallies.win_fraction_matrix(&order, names),
         predicted_win_rate: matrices::predicted_win_rate_matrix(&ordered_names, &ordered_ratings),
-        cycles: cycles::find_cycles(&tallies, &names, opts.cycle_z, opts.max_cycles),
+        cycles: cycles::find_cycles(&tallies, names, opts.cycle_z, opts.max_cycles),
         judges,
         summary,
         converged,
@@ -532,13 +561,13 @@ type StyleResult = (
 );
 
 fn fit_with_style(
-    kept: &[&VoteRecord],
+    sides: &[(StyleCounts, StyleCounts)],
+    kept: &[Row<'_>],
     ab: &[(usize, usize)],
     n: usize,
     opts: &LeaderboardOptions,
 ) -> StyleResult {
-    let sides: Vec<_> = kept.iter().map(|r| style::record_style_counts(r)).collect();
-    let features = style::style_features(&sides);
+    let features = style::style_features(sides);
     let battles: Vec<style::StyleBattle> = kept
         .iter()
         .zip(ab)
@@ -603,6 +632,114 @@ fn fit_with_style(
         })
         .collect();
     (theta, lo, hi, Some(coefficients), fit.converged)
+}
+
+/// The record path this module had before rating rows: kept as the oracle the rows are
+/// checked against.
+#[cfg(test)]
+pub(crate) mod oracle {
+    use super::*;
+    use crate::integrity::{is_flagged_leak, voted_after_reveal};
+
+    /// The leaderboard as computed from the records themselves.
+    pub(crate) fn compute_leaderboard(
+        records: &[VoteRecord],
+        opts: &LeaderboardOptions,
+    ) -> Result<Leaderboard, RatingsError> {
+        let (kept, rows, names, summary) = gather(records, &opts.filter, opts.seed);
+        let sides: Vec<_> = if opts.style_control {
+            kept.iter().map(|r| style::record_style_counts(r)).collect()
+        } else {
+            Vec::new()
+        };
+        finish(&rows, &names, summary, &sides, records.len(), opts)
+    }
+
+    fn gather<'a>(
+        records: &'a [VoteRecord],
+        filter: &FilterOptions,
+        seed: u64,
+    ) -> (
+        Vec<&'a VoteRecord>,
+        Vec<Row<'a>>,
+        Vec<String>,
+        FilterSummary,
+    ) {
+        let mut s = FilterSummary {
+            records: records.len(),
+            ..FilterSummary::default()
+        };
+        let category = filter.category.as_deref().map(Category::parse);
+        let mut kept = Vec::with_capacity(records.len());
+        let mut rows = Vec::with_capacity(records.len());
+        let mut keys = Vec::with_capacity(if filter.dedup { records.len() } else { 0 });
+        let mut models = super::intern::Interner::default();
+        for r in records {
+            if voted_after_reveal(r) {
+                s.after_reveal += 1;
+            } else if !filter.include_flagged && is_flagged_leak(r) {
+                s.flagged += 1;
+            } else if !filter.include_named && !r.anony {
+                s.named += 1;
+            } else if category.as_ref().is_some_and(|c| !c.matches(r)) {
+                s.other_category += 1;
+            } else {
+                kept.push(r);
+                rows.push(Row {
+                    a: models.id(&r.model_a),
+                    b: models.id(&r.model_b),
+                    winner: r.winner,
+                    tstamp: r.tstamp,
+                    judge: &r.judge,
+                });
+                if filter.dedup {
+                    keys.push(DedupKey::of(r));
+                }
+            }
+        }
+        if filter.dedup {
+            let keep = dedup_keep_keys(&keys, seed);
+            let before = kept.len();
+            let mut k = keep.iter();
+            kept.retain(|_| *k.next().unwrap_or(&true));
+            let mut k = keep.iter();
+            rows.retain(|_| *k.next().unwrap_or(&true));
+            s.deduplicated = before - kept.len();
+        }
+        s.used = kept.len();
+        // A model against itself carries no information: such records pass the filters (and
+        // count in `used`) but are not rated.
+        if rows.iter().any(|r| r.a == r.b) {
+            let mut self_battle = rows.iter().map(|r| r.a == r.b);
+            kept.retain(|_| !self_battle.next().unwrap_or(false));
+            rows.retain(|r| r.a != r.b);
+        }
+        // Sorted names of the models the rated rows use (a model seen only against itself has
+        // none).
+        let mut used = vec![false; models.names().len()];
+        for r in &rows {
+            used[r.a] = true;
+            used[r.b] = true;
+        }
+        let (sorted, rank) = models.into_sorted();
+        let mut original = vec![0; rank.len()];
+        for (orig, &r) in rank.iter().enumerate() {
+            original[r] = orig;
+        }
+        let mut remap = vec![usize::MAX; used.len()];
+        let mut names = Vec::with_capacity(sorted.len());
+        for (name, orig) in sorted.into_iter().zip(original) {
+            if used[orig] {
+                remap[orig] = names.len();
+                names.push(name.to_string());
+            }
+        }
+        for r in &mut rows {
+            r.a = remap[r.a];
+            r.b = remap[r.b];
+        }
+        (kept, rows, names, s)
+    }
 }
 
 #[cfg(test)]
