@@ -12,14 +12,15 @@ use arena_core::formats::export::{Anonymiser, CleanBattle, preference_pair};
 use arena_core::formats::json_array::JsonArrayWriter;
 use arena_core::formats::jsonl::write_record;
 use arena_core::formats::pool::Pool;
+use arena_core::formats::rows::RowSink;
 use arena_core::integrity::flag_identity_leak;
 use arena_core::ratings::{
     Anchor, CiMethod, DEFAULT_BOOTSTRAP_ROUNDS, FilterOptions, LeaderboardOptions,
-    compute_leaderboard, slim::slim_for_ratings,
+    compute_leaderboard_rows,
 };
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::input::for_each_record;
+use crate::input::{for_each_record, read_rows};
 use crate::output;
 
 #[derive(Debug, Parser)]
@@ -160,36 +161,37 @@ fn leaderboard(a: &LeaderboardArgs) -> Result<()> {
         (Some(CiArg::Sandwich) | None, None) => CiMethod::Sandwich,
     };
     let anchor = a.anchor.as_deref().map(Anchor::parse).transpose()?;
-    // Records are kept slimmed (no conversation text; see `slim_for_ratings`), so the memory
-    // held is a few hundred bytes a vote whatever the size of the files.
-    let mut records = Vec::new();
-    let mut pool = Pool::new();
-    let mut leaks = 0;
-    for f in &a.files {
-        pool.begin_source(f.display().to_string());
-        for_each_record(
-            f,
-            a.skip_bad_lines,
-            |mut r| {
-                if pool.offer(&r) {
-                    if a.detect_leaks && flag_identity_leak(&mut r) {
+    // The votes are read straight into rating rows (40 bytes a vote, names interned; see
+    // `arena_core::formats::rows`). Leak detection reads the text, so it takes the records.
+    let sink = if a.detect_leaks {
+        let mut sink = RowSink::new(a.style_control);
+        let mut leaks = 0;
+        for f in &a.files {
+            for_each_record(
+                f,
+                a.skip_bad_lines,
+                |mut r| {
+                    if flag_identity_leak(&mut r) {
                         leaks += 1;
                     }
-                    slim_for_ratings(&mut r);
-                    records.push(r);
-                }
-                Ok(())
-            },
-            |_| {},
-        )?;
-    }
-    let dups: u64 = pool.reports().iter().map(|r| r.duplicates).sum();
-    if dups > 0 {
-        eprintln!("arena: {dups} repeated votes (same id) counted once");
-    }
-    if a.detect_leaks {
+                    sink.push_record(&r);
+                    Ok(())
+                },
+                |_| {},
+            )?;
+        }
         eprintln!("arena: flagged {leaks} battles as identity leaks");
+        sink
+    } else {
+        read_rows(&a.files, a.skip_bad_lines, a.style_control)?
+    };
+    if sink.duplicates > 0 {
+        eprintln!(
+            "arena: {} repeated votes (same id) counted once",
+            sink.duplicates
+        );
     }
+    let rows = sink.into_rows();
     let opts = LeaderboardOptions {
         ci,
         seed: a.seed,
@@ -204,7 +206,7 @@ fn leaderboard(a: &LeaderboardArgs) -> Result<()> {
         },
         ..LeaderboardOptions::default()
     };
-    let lb = compute_leaderboard(&records, &opts)?;
+    let lb = compute_leaderboard_rows(&rows, &opts)?;
     let s = &lb.summary;
     eprintln!(
         "arena: {} records, {} rated (excluded: {} after reveal, {} flagged, {} named, {} other category, {} dedup)",

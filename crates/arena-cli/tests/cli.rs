@@ -305,3 +305,74 @@ fn kaggle_csv_is_read() {
     let out = stdout(&o);
     assert!(out.lines().nth(1).unwrap().contains(",big,"), "{out}");
 }
+
+/// `arena` with `ARENA_THREADS` set.
+fn arena_threads(threads: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_arena"))
+        .env("ARENA_THREADS", threads)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// Files over 8 MiB are read in parts on several threads: the board, the repeats dropped and
+/// the bad lines reported (with their line numbers in the whole file) are those of a whole
+/// read, for JSONL and for unquoted CSV.
+#[test]
+fn large_files_read_in_parts_give_what_a_whole_read_gives() {
+    let d = TempDir::new("parts");
+    let n = 210_000;
+    let mut jsonl = battles_jsonl("v", n);
+    // Repeats of early votes late in the file (they cross parts), and two bad lines.
+    jsonl.push_str(&battles_jsonl("v", 2_000));
+    jsonl.push_str("{\"model_a\":\"x\",\"model_b\":\"y\",\"winner\":\"model_q\"}\n");
+    jsonl.push_str(&battles_jsonl("w", 500));
+    jsonl.push_str("{\"model_a\":\"x\"}\n");
+    let bad_lines = [n + 2_000 + 1, n + 2_000 + 500 + 2];
+    let mut csv = String::from("question_id,model_a,model_b,winner,judge,tstamp,anony\n");
+    for i in 0..n {
+        let (a, b) = [("strong", "mid"), ("mid", "weak"), ("weak", "strong")][i % 3];
+        let w = ["model_a", "model_b", "tie", "model_a", "tie (bothbad)"][i % 5];
+        csv.push_str(&format!("q{i},{a},{b},{w},judge-{},{i}.5,true\n", i % 17));
+    }
+    // Exact repeats (no id: pooled by content) and a bad verdict near the end.
+    let mut repeats = String::new();
+    for l in csv.lines().skip(1).take(1_000) {
+        repeats.push_str(l);
+        repeats.push('\n');
+    }
+    csv.push_str(&repeats);
+    csv.push_str("q-bad,strong,mid,model_q,j,1.0,true\n");
+    let csv_bad_line = n + 1 + 1_000 + 1;
+    let files = [
+        (d.file("big.jsonl", &jsonl), bad_lines[0], 2_000),
+        (d.file("big.csv", &csv), csv_bad_line, 1_000),
+    ];
+    for (f, first_bad, repeated) in &files {
+        assert!(std::fs::metadata(f).unwrap().len() > 8 << 20);
+        let args = ["leaderboard", s(f), "--format", "csv", "--skip-bad-lines"];
+        let whole = arena_threads("1", &args);
+        let parts = arena_threads("3", &args);
+        assert!(whole.status.success(), "{}", stderr(&whole));
+        assert_eq!(stdout(&parts), stdout(&whole));
+        assert_eq!(stderr(&parts), stderr(&whole));
+        let e = stderr(&parts);
+        assert!(e.contains(&format!("{repeated} repeated votes")), "{e}");
+        assert!(e.contains(&format!("line {first_bad}:")), "{e}");
+        // Without --skip-bad-lines the first bad line stops both, named the same way.
+        let whole = arena_threads("1", &args[..4]);
+        let parts = arena_threads("3", &args[..4]);
+        assert!(!parts.status.success());
+        assert_eq!(stderr(&parts), stderr(&whole));
+        assert!(
+            stderr(&parts).contains(&format!("line {first_bad}:")),
+            "{}",
+            stderr(&parts)
+        );
+    }
+    let e = stderr(&arena_threads(
+        "2",
+        &["leaderboard", s(&files[0].0), "--skip-bad-lines"],
+    ));
+    assert!(e.contains(&format!("line {}:", bad_lines[1])), "{e}");
+}

@@ -12,7 +12,7 @@ pub fn uuid_v7(unix_ms: u64, random: [u8; 10]) -> String {
 }
 
 /// Namespace of Arena's name-based ids (a fixed, random UUID).
-const CONTENT_NAMESPACE: uuid::Uuid =
+pub(crate) const CONTENT_NAMESPACE: uuid::Uuid =
     uuid::Uuid::from_u128(0x5d6c_2f0e_8a41_4c3b_9e27_1b0f_6a4d_93c2);
 
 /// A name-based UUIDv5 of `key`: the same key always gives the same id. Used for imported

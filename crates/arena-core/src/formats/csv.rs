@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use std::io::{BufRead, Write};
 
 use super::FormatError;
+use super::rows::RowSink;
 use crate::record::{Message, VoteRecord, Winner};
 
 /// Battle CSV columns, in the order the writer uses.
@@ -52,6 +53,33 @@ pub const KAGGLE_COLUMNS: [&str; 9] = [
     "winner_tie",
 ];
 
+/// Position of each of [`CSV_COLUMNS`] (then `schema`) in the header, looked up once.
+type ColumnIndex = [Option<usize>; CSV_COLUMNS.len() + 1];
+
+/// Indices into [`ColumnIndex`].
+mod col {
+    pub const ID: usize = 0;
+    pub const QUESTION_ID: usize = 1;
+    pub const MODEL_A: usize = 2;
+    pub const MODEL_B: usize = 3;
+    pub const WINNER: usize = 4;
+    pub const JUDGE: usize = 5;
+    pub const TURN: usize = 6;
+    pub const ANONY: usize = 7;
+    pub const LANGUAGE: usize = 8;
+    pub const TSTAMP: usize = 9;
+    pub const ARENA_ID: usize = 10;
+    pub const CATEGORIES: usize = 11;
+    pub const FLAGS: usize = 12;
+    pub const APP_VERSION: usize = 13;
+    pub const CONVERSATION_A: usize = 14;
+    pub const CONVERSATION_B: usize = 15;
+    pub const CONV_METADATA: usize = 16;
+    pub const DEDUP_TAG: usize = 17;
+    pub const CATEGORY_TAG: usize = 18;
+    pub const SCHEMA: usize = 19;
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Shape {
     Battle,
@@ -62,7 +90,7 @@ enum Shape {
 #[derive(Debug)]
 pub struct CsvReader<R> {
     inner: ::csv::Reader<R>,
-    columns: Option<(Shape, HashMap<String, usize>)>,
+    columns: Option<(Shape, HashMap<String, usize>, Box<ColumnIndex>)>,
     row: ::csv::StringRecord,
     done: bool,
 }
@@ -105,15 +133,22 @@ impl<R: BufRead> CsvReader<R> {
                 message: format!("CSV header lacks the column {missing:?}"),
             });
         }
-        self.columns = Some((shape, map));
+        let mut index: ColumnIndex = [None; CSV_COLUMNS.len() + 1];
+        for (i, name) in CSV_COLUMNS.iter().chain(&["schema"]).enumerate() {
+            index[i] = map.get(*name).copied();
+        }
+        self.columns = Some((shape, map, Box::new(index)));
         Ok(())
     }
 }
 
-impl<R: BufRead> Iterator for CsvReader<R> {
-    type Item = Result<VoteRecord, FormatError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
+impl<R: BufRead> CsvReader<R> {
+    /// Reads the next row and hands it to `battle` or `kaggle` by the file's shape.
+    fn next_with<T>(
+        &mut self,
+        battle: impl FnOnce(u64, &Row) -> Result<T, FormatError>,
+        kaggle: impl FnOnce(u64, &Row) -> Result<T, FormatError>,
+    ) -> Option<Result<T, FormatError>> {
         if self.done {
             return None;
         }
@@ -131,14 +166,15 @@ impl<R: BufRead> Iterator for CsvReader<R> {
             }
             Ok(true) => {
                 let line = self.row.position().map_or(line, ::csv::Position::line);
-                let (shape, cols) = self.columns.as_ref()?;
+                let (shape, cols, index) = self.columns.as_ref()?;
                 let row = Row {
                     cols,
-                    row: &self.row,
+                    index,
+                    record: &self.row,
                 };
                 Some(match shape {
-                    Shape::Battle => battle_row(line, &row),
-                    Shape::Kaggle => kaggle_row(line, &row),
+                    Shape::Battle => battle(line, &row),
+                    Shape::Kaggle => kaggle(line, &row),
                 })
             }
             Err(e) => {
@@ -151,12 +187,38 @@ impl<R: BufRead> Iterator for CsvReader<R> {
             }
         }
     }
+
+    /// Reads the next record straight into `sink` (see [`RowSink`]); `Ok(false)` for a
+    /// repeated vote.
+    pub fn next_row(&mut self, sink: &mut RowSink) -> Option<Result<bool, FormatError>> {
+        // Both closures need the sink; only one of them runs.
+        let sink = std::cell::RefCell::new(sink);
+        self.next_with(
+            |line, row| {
+                let f = battle_fields(line, row)?;
+                Ok(sink.borrow_mut().push_csv(f))
+            },
+            |line, row| Ok(sink.borrow_mut().push_record(&kaggle_row(line, row)?)),
+        )
+    }
+}
+
+impl<R: BufRead> Iterator for CsvReader<R> {
+    type Item = Result<VoteRecord, FormatError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_with(
+            |line, row| battle_fields(line, row).map(BattleFields::into_record),
+            kaggle_row,
+        )
+    }
 }
 
 /// One data row with its header map.
 struct Row<'a> {
     cols: &'a HashMap<String, usize>,
-    row: &'a ::csv::StringRecord,
+    index: &'a ColumnIndex,
+    record: &'a ::csv::StringRecord,
 }
 
 impl<'a> Row<'a> {
@@ -164,8 +226,13 @@ impl<'a> Row<'a> {
     fn get(&self, name: &str) -> &'a str {
         self.cols
             .get(name)
-            .and_then(|&i| self.row.get(i))
+            .and_then(|&i| self.record.get(i))
             .unwrap_or("")
+    }
+
+    /// A battle column's value by its [`col`] index, empty when the column is absent.
+    fn col(&self, c: usize) -> &'a str {
+        self.index[c].and_then(|i| self.record.get(i)).unwrap_or("")
     }
 }
 
@@ -198,72 +265,127 @@ fn list_field(line: u64, name: &str, value: &str) -> Result<Vec<String>, FormatE
         .collect())
 }
 
-fn battle_row(line: u64, row: &Row) -> Result<VoteRecord, FormatError> {
-    let label = row.get("winner").trim();
+/// A battle-CSV row, validated: the text fields borrowed from the row, the rest parsed.
+pub(crate) struct BattleFields<'a> {
+    pub id: &'a str,
+    pub schema: Option<u32>,
+    pub arena_id: &'a str,
+    pub question_id: &'a str,
+    pub model_a: &'a str,
+    pub model_b: &'a str,
+    pub winner: Winner,
+    pub judge: &'a str,
+    pub turn: u32,
+    pub anony: bool,
+    pub language: &'a str,
+    pub tstamp: f64,
+    pub categories: Vec<String>,
+    pub flags: Vec<String>,
+    pub app_version: &'a str,
+    pub conversation_a: Vec<Message>,
+    pub conversation_b: Vec<Message>,
+    pub conv_metadata: Option<serde_json::Value>,
+    pub dedup_tag: Option<serde_json::Value>,
+    pub category_tag: Option<serde_json::Value>,
+}
+
+impl BattleFields<'_> {
+    fn into_record(self) -> VoteRecord {
+        VoteRecord {
+            id: self.id.to_string(),
+            schema: self.schema,
+            arena_id: self.arena_id.to_string(),
+            question_id: self.question_id.to_string(),
+            model_a: self.model_a.to_string(),
+            model_b: self.model_b.to_string(),
+            winner: self.winner,
+            judge: self.judge.to_string(),
+            conversation_a: self.conversation_a,
+            conversation_b: self.conversation_b,
+            turn: self.turn,
+            anony: self.anony,
+            language: self.language.to_string(),
+            tstamp: self.tstamp,
+            conv_metadata: self.conv_metadata,
+            dedup_tag: self.dedup_tag,
+            category_tag: self.category_tag,
+            categories: self.categories,
+            flags: self.flags,
+            app_version: self.app_version.to_string(),
+        }
+    }
+}
+
+fn battle_fields<'a>(line: u64, row: &Row<'a>) -> Result<BattleFields<'a>, FormatError> {
+    let label = row.col(col::WINNER).trim();
     let winner = Winner::from_label(label).ok_or_else(|| FormatError::UnknownWinner {
         line,
         label: format!("{label:?}"),
     })?;
-    let model_a = row.get("model_a").trim().to_string();
-    let model_b = row.get("model_b").trim().to_string();
+    let model_a = row.col(col::MODEL_A).trim();
+    let model_b = row.col(col::MODEL_B).trim();
     if model_a.is_empty() || model_b.is_empty() {
         return Err(invalid(
             line,
             "model_a and model_b must not be empty".into(),
         ));
     }
-    let turn = match row.get("turn").trim() {
+    let turn = match row.col(col::TURN).trim() {
         "" => 1,
         t => t
             .parse()
             .map_err(|_| invalid(line, format!("column turn: not a count: {t:?}")))?,
     };
-    let anony = match row.get("anony").trim().to_ascii_lowercase().as_str() {
-        "" | "true" | "1" | "yes" => true,
-        "false" | "0" | "no" => false,
-        other => {
-            return Err(invalid(
-                line,
-                format!("column anony: not a boolean: {other:?}"),
-            ));
-        }
+    let anony = match row.col(col::ANONY).trim() {
+        "" | "true" | "1" => true,
+        "false" | "0" => false,
+        other => match other.to_ascii_lowercase().as_str() {
+            "true" | "yes" => true,
+            "false" | "no" => false,
+            other => {
+                return Err(invalid(
+                    line,
+                    format!("column anony: not a boolean: {other:?}"),
+                ));
+            }
+        },
     };
-    let tstamp = match row.get("tstamp").trim() {
+    let tstamp = match row.col(col::TSTAMP).trim() {
         "" => 0.0,
         t => t
             .parse()
             .map_err(|_| invalid(line, format!("column tstamp: not a number: {t:?}")))?,
     };
-    let schema = match row.get("schema").trim() {
+    let schema = match row.col(col::SCHEMA).trim() {
         "" => None,
         s => Some(
             s.parse()
                 .map_err(|_| invalid(line, format!("column schema: not a number: {s:?}")))?,
         ),
     };
-    Ok(VoteRecord {
-        id: row.get("id").trim().to_string(),
+    Ok(BattleFields {
+        id: row.col(col::ID).trim(),
         schema,
-        arena_id: row.get("arena_id").to_string(),
-        question_id: row.get("question_id").to_string(),
+        arena_id: row.col(col::ARENA_ID),
+        question_id: row.col(col::QUESTION_ID),
         model_a,
         model_b,
         winner,
-        judge: row.get("judge").to_string(),
-        conversation_a: json_field(line, "conversation_a", row.get("conversation_a"))?
+        judge: row.col(col::JUDGE),
+        conversation_a: json_field(line, "conversation_a", row.col(col::CONVERSATION_A))?
             .unwrap_or_default(),
-        conversation_b: json_field(line, "conversation_b", row.get("conversation_b"))?
+        conversation_b: json_field(line, "conversation_b", row.col(col::CONVERSATION_B))?
             .unwrap_or_default(),
         turn,
         anony,
-        language: row.get("language").to_string(),
+        language: row.col(col::LANGUAGE),
         tstamp,
-        conv_metadata: json_field(line, "conv_metadata", row.get("conv_metadata"))?,
-        dedup_tag: json_field(line, "dedup_tag", row.get("dedup_tag"))?,
-        category_tag: json_field(line, "category_tag", row.get("category_tag"))?,
-        categories: list_field(line, "categories", row.get("categories"))?,
-        flags: list_field(line, "flags", row.get("flags"))?,
-        app_version: row.get("app_version").to_string(),
+        conv_metadata: json_field(line, "conv_metadata", row.col(col::CONV_METADATA))?,
+        dedup_tag: json_field(line, "dedup_tag", row.col(col::DEDUP_TAG))?,
+        category_tag: json_field(line, "category_tag", row.col(col::CATEGORY_TAG))?,
+        categories: list_field(line, "categories", row.col(col::CATEGORIES))?,
+        flags: list_field(line, "flags", row.col(col::FLAGS))?,
+        app_version: row.col(col::APP_VERSION),
     })
 }
 

@@ -5,6 +5,7 @@
 
 use std::io::{BufRead, Write};
 
+use super::rows::RowSink;
 use super::{FormatError, json_error};
 use crate::record::VoteRecord;
 
@@ -137,10 +138,12 @@ impl<R: BufRead> JsonArrayReader<R> {
     }
 }
 
-impl<R: BufRead> Iterator for JsonArrayReader<R> {
-    type Item = Result<VoteRecord, FormatError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
+impl<R: BufRead> JsonArrayReader<R> {
+    /// Reads the next element and hands its bytes to `parse`.
+    fn next_with<T>(
+        &mut self,
+        parse: impl FnOnce(u64, &[u8]) -> Result<T, FormatError>,
+    ) -> Option<Result<T, FormatError>> {
         loop {
             let fail = |s: &mut Self, e: FormatError| {
                 s.state = State::Done;
@@ -185,10 +188,7 @@ impl<R: BufRead> Iterator for JsonArrayReader<R> {
                         return fail(self, e);
                     }
                     self.state = State::Separator;
-                    return Some(
-                        serde_json::from_slice::<VoteRecord>(&self.element)
-                            .map_err(|e| json_error(line, &e)),
-                    );
+                    return Some(parse(line, &self.element));
                 }
                 (_, b) => {
                     let line = self.line;
@@ -200,6 +200,24 @@ impl<R: BufRead> Iterator for JsonArrayReader<R> {
                 }
             }
         }
+    }
+}
+
+impl<R: BufRead> JsonArrayReader<R> {
+    /// Reads the next record straight into `sink` (see [`RowSink`]); `Ok(false)` for a
+    /// repeated vote.
+    pub fn next_row(&mut self, sink: &mut RowSink) -> Option<Result<bool, FormatError>> {
+        self.next_with(|line, bytes| sink.push_json(line, bytes))
+    }
+}
+
+impl<R: BufRead> Iterator for JsonArrayReader<R> {
+    type Item = Result<VoteRecord, FormatError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_with(|line, bytes| {
+            serde_json::from_slice::<VoteRecord>(bytes).map_err(|e| json_error(line, &e))
+        })
     }
 }
 

@@ -2,6 +2,7 @@
 
 use std::io::{BufRead, Write};
 
+use super::rows::RowSink;
 use super::{FormatError, json_error};
 use crate::record::VoteRecord;
 
@@ -25,10 +26,12 @@ impl<R: BufRead> JsonlReader<R> {
     }
 }
 
-impl<R: BufRead> Iterator for JsonlReader<R> {
-    type Item = Result<VoteRecord, FormatError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
+impl<R: BufRead> JsonlReader<R> {
+    /// Reads the next non-blank line and hands its text to `parse`.
+    fn next_with<T>(
+        &mut self,
+        parse: impl FnOnce(u64, &str) -> Result<T, FormatError>,
+    ) -> Option<Result<T, FormatError>> {
         while !self.done {
             self.buf.clear();
             self.line += 1;
@@ -39,10 +42,7 @@ impl<R: BufRead> Iterator for JsonlReader<R> {
                     if text.is_empty() {
                         continue;
                     }
-                    return Some(
-                        serde_json::from_str::<VoteRecord>(text)
-                            .map_err(|e| json_error(self.line, &e)),
-                    );
+                    return Some(parse(self.line, text));
                 }
                 Err(e) => {
                     self.done = true;
@@ -54,6 +54,22 @@ impl<R: BufRead> Iterator for JsonlReader<R> {
             }
         }
         None
+    }
+
+    /// Reads the next record straight into `sink` (see [`RowSink`]); `Ok(false)` for a
+    /// repeated vote.
+    pub fn next_row(&mut self, sink: &mut RowSink) -> Option<Result<bool, FormatError>> {
+        self.next_with(|line, text| sink.push_json(line, text.as_bytes()))
+    }
+}
+
+impl<R: BufRead> Iterator for JsonlReader<R> {
+    type Item = Result<VoteRecord, FormatError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_with(|line, text| {
+            serde_json::from_str::<VoteRecord>(text).map_err(|e| json_error(line, &e))
+        })
     }
 }
 

@@ -11,6 +11,7 @@ pub mod export;
 pub mod json_array;
 pub mod jsonl;
 pub mod pool;
+pub mod rows;
 
 use std::io::BufRead;
 
@@ -32,6 +33,18 @@ pub enum FormatError {
 }
 
 impl FormatError {
+    /// The same error, `by` lines further down (for a part of a file read on its own).
+    #[must_use]
+    pub fn shifted(mut self, by: u64) -> Self {
+        match &mut self {
+            FormatError::Json { line, .. }
+            | FormatError::UnknownWinner { line, .. }
+            | FormatError::Invalid { line, .. }
+            | FormatError::Read { line, .. } => *line += by,
+        }
+        self
+    }
+
     /// The 1-based line where the bad record starts.
     pub fn line(&self) -> u64 {
         match self {
@@ -113,6 +126,18 @@ impl<R: BufRead> Iterator for RecordReader<R> {
             RecordReader::Jsonl(r) => r.next(),
             RecordReader::JsonArray(r) => r.next(),
             RecordReader::Csv(r) => r.next(),
+        }
+    }
+}
+
+impl<R: BufRead> RecordReader<R> {
+    /// Reads the next record straight into `sink` as a rating row (see [`rows`]); `Ok(false)`
+    /// for a repeated vote. Accepts and rejects exactly what [`Iterator::next`] does.
+    pub fn next_row(&mut self, sink: &mut rows::RowSink) -> Option<Result<bool, FormatError>> {
+        match self {
+            RecordReader::Jsonl(r) => r.next_row(sink),
+            RecordReader::JsonArray(r) => r.next_row(sink),
+            RecordReader::Csv(r) => r.next_row(sink),
         }
     }
 }

@@ -261,8 +261,10 @@ fn gather<'a>(all: &'a RatingRows, filter: &FilterOptions, seed: u64) -> Gathere
         .category
         .as_deref()
         .map(|c| RowCategory::new(&Category::parse(c), all));
+    // Without any key, dedup keeps everything: skip it.
+    let dedup = filter.dedup && all.has_dedup_keys();
     let mut kept = Vec::with_capacity(all.len());
-    let mut keys = Vec::with_capacity(if filter.dedup { all.len() } else { 0 });
+    let mut keys = Vec::with_capacity(if dedup { all.len() } else { 0 });
     for (i, r) in all.rows.iter().enumerate() {
         if r.has(flag::AFTER_REVEAL) {
             s.after_reveal += 1;
@@ -274,7 +276,7 @@ fn gather<'a>(all: &'a RatingRows, filter: &FilterOptions, seed: u64) -> Gathere
             s.other_category += 1;
         } else {
             kept.push(i);
-            if filter.dedup {
+            if dedup {
                 keys.push(DedupKey {
                     sampled: r.has(flag::SAMPLED_KNOWN).then(|| r.has(flag::SAMPLED)),
                     prompt: (r.prompt != NO_PROMPT).then(|| all.prompts.name(r.prompt)),
@@ -282,13 +284,14 @@ fn gather<'a>(all: &'a RatingRows, filter: &FilterOptions, seed: u64) -> Gathere
             }
         }
     }
-    if filter.dedup {
+    if dedup {
         let keep = dedup_keep_keys(&keys, seed);
         let before = kept.len();
         let mut k = keep.iter();
         kept.retain(|_| *k.next().unwrap_or(&true));
         s.deduplicated = before - kept.len();
     }
+    drop(keys);
     s.used = kept.len();
     // A model against itself carries no information: such records pass the filters (and
     // count in `used`) but are not rated.

@@ -221,6 +221,19 @@ impl RatingRows {
         self.rows.is_empty()
     }
 
+    /// Room for `n` more rows.
+    pub fn reserve(&mut self, n: usize) {
+        self.rows.reserve(n);
+        if self.keep_style {
+            self.style.reserve(n);
+        }
+    }
+
+    /// Whether any row has a dedup key (a prompt, or FastChat's own decision).
+    pub fn has_dedup_keys(&self) -> bool {
+        !self.prompts.is_empty() || self.rows.iter().any(|r| r.has(flag::SAMPLED_KNOWN))
+    }
+
     /// Whether the rows carry style counts.
     pub fn has_style(&self) -> bool {
         self.keep_style
@@ -362,6 +375,15 @@ impl RatingRows {
     /// # Panics
     /// When these rows keep style counts and `other`'s do not.
     pub fn extend(&mut self, other: &RatingRows) {
+        self.extend_where(other, &vec![true; other.len()]);
+    }
+
+    /// Appends the rows of `other` whose `keep` is true, in order.
+    ///
+    /// # Panics
+    /// When these rows keep style counts and `other`'s do not, or `keep` is short.
+    pub fn extend_where(&mut self, other: &RatingRows, keep: &[bool]) {
+        assert!(keep.len() >= other.len(), "a keep flag per row");
         let remap =
             |from: &Names, to: &mut Names| -> Vec<u32> { from.iter().map(|n| to.id(n)).collect() };
         let models = remap(&other.models, &mut self.models);
@@ -385,7 +407,8 @@ impl RatingRows {
                 id
             })
             .collect();
-        self.rows.extend(other.rows.iter().map(|r| RatingRow {
+        let kept = other.rows.iter().zip(keep).filter(|(_, k)| **k);
+        self.rows.extend(kept.map(|(r, _)| RatingRow {
             a: models[r.a as usize],
             b: models[r.b as usize],
             judge: judges[r.judge as usize],
@@ -403,13 +426,20 @@ impl RatingRows {
                 other.keep_style,
                 "rows with style counts extended by rows without"
             );
-            self.style.extend_from_slice(&other.style);
+            self.style.extend(
+                other
+                    .style
+                    .iter()
+                    .zip(keep)
+                    .filter(|(_, k)| **k)
+                    .map(|(s, _)| *s),
+            );
         }
     }
 }
 
 /// A record with no heavy fields (what a plain CSV row or a bare vote is).
-fn bare_record() -> VoteRecord {
+pub(crate) fn bare_record() -> VoteRecord {
     VoteRecord {
         id: String::new(),
         schema: None,
