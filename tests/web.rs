@@ -527,11 +527,13 @@ async fn the_worker_vote_cache_reads_only_new_votes_and_equals_a_fresh_read() {
     }
     let (cache, how) = VoteCache::load(None, &store, &db).await.unwrap();
     assert_eq!(how, Loaded::All);
-    let ids = |c: &VoteCache| c.votes.iter().map(|v| v.id.clone()).collect::<Vec<_>>();
+    let ids = |c: &VoteCache| c.ids.clone();
     assert_eq!(ids(&cache), ["v-a", "v-b", "v-c"]);
-    assert!(
-        cache.votes.iter().all(|v| v.conversation_b.is_empty()),
-        "kept slimmed"
+    assert_eq!(cache.rows.len(), 3);
+    assert_eq!(
+        cache.rows.style.len(),
+        3,
+        "style counts kept for style control"
     );
 
     // Two new votes, one older than all the others and one tied in time with v-b.
@@ -547,7 +549,13 @@ async fn the_worker_vote_cache_reads_only_new_votes_and_equals_a_fresh_read() {
     assert_eq!(how, Loaded::New(2));
     let (fresh, _) = VoteCache::load(None, &store, &db).await.unwrap();
     assert_eq!(ids(&cache), ["v-0", "v-a", "v-b", "v-bb", "v-c"]);
-    assert_eq!(cache.votes, fresh.votes);
+    assert_eq!(cache.resolved(), fresh.resolved());
+    assert_eq!(cache.rows.style, fresh.rows.style);
+    let opts = arena_core::ratings::LeaderboardOptions::default();
+    assert_eq!(
+        arena_core::ratings::compute_leaderboard_rows(&cache.rows, &opts),
+        arena_core::ratings::compute_leaderboard_rows(&fresh.rows, &opts)
+    );
 
     let (cache, how) = VoteCache::load(Some(cache), &store, &db).await.unwrap();
     assert_eq!(how, Loaded::New(0));
@@ -559,13 +567,13 @@ async fn the_worker_vote_cache_reads_only_new_votes_and_equals_a_fresh_read() {
     store.import_votes(&many).await.unwrap();
     let (cache, how) = VoteCache::load(Some(cache), &store, &db).await.unwrap();
     assert_eq!(how, Loaded::All);
-    assert_eq!(cache.votes.len(), 5 + ONE_BY_ONE + 1);
+    assert_eq!(cache.rows.len(), 5 + ONE_BY_ONE + 1);
     let other = unique("cache-other");
     let other_store = IdbStore::open(&other).await.unwrap();
     let (empty, how) = VoteCache::load(Some(cache), &other_store, &other)
         .await
         .unwrap();
-    assert_eq!((how, empty.votes.len()), (Loaded::All, 0));
+    assert_eq!((how, empty.rows.len()), (Loaded::All, 0));
 }
 
 #[wasm_bindgen_test]

@@ -8,23 +8,25 @@
 use std::collections::HashSet;
 use std::rc::Rc;
 
-use arena_core::VoteRecord;
-use arena_core::ratings::slim::slim_for_ratings;
+use arena_core::ratings::rows::RatingRows;
 use arena_core::store::{Store, StoreError};
 
 /// More new votes than this are read with all the others (one `getAll`), not one by one.
 pub const ONE_BY_ONE: usize = 256;
 
-/// The votes of one database as the ratings read them: slimmed
-/// (`arena_core::ratings::slim`), oldest first — by time, then id, the order of
-/// [`Store::votes`] — with their ids, to tell which stored votes are new.
+/// The votes of one database as the ratings read them: rating rows
+/// (`arena_core::ratings::rows`, style counts kept; no record is held), oldest first — by
+/// time, then id, the order of [`Store::votes`] — with their ids, to tell which stored votes
+/// are new.
 #[derive(Debug)]
 pub struct VoteCache {
     pub db: String,
     /// The caller's version of the votes (the page's write counter).
     pub version: u64,
-    pub votes: Rc<Vec<VoteRecord>>,
-    ids: HashSet<String>,
+    pub rows: Rc<RatingRows>,
+    /// The id of each row, in row order.
+    pub ids: Vec<String>,
+    seen: HashSet<String>,
 }
 
 /// How [`VoteCache::load`] got its votes.
@@ -51,17 +53,20 @@ impl VoteCache {
     }
 
     async fn read_all(store: &impl Store, db: &str) -> Result<VoteCache, StoreError> {
-        let votes = store
-            .votes_mapped(|mut v| {
-                slim_for_ratings(&mut v);
-                v
+        // Each vote becomes a row as it is decoded; only its id is kept besides.
+        let mut rows = RatingRows::new(true);
+        let ids = store
+            .votes_mapped(|v| {
+                rows.push_record(&v);
+                v.id
             })
             .await?;
         Ok(VoteCache {
             db: db.to_string(),
             version: 0,
-            ids: votes.iter().map(|v| v.id.clone()).collect(),
-            votes: Rc::new(votes),
+            seen: ids.iter().cloned().collect(),
+            ids,
+            rows: Rc::new(rows),
         })
     }
 
@@ -70,25 +75,63 @@ impl VoteCache {
             .vote_ids()
             .await?
             .into_iter()
-            .filter(|id| !self.ids.contains(id))
+            .filter(|id| !self.seen.contains(id))
             .collect();
         if new.len() > ONE_BY_ONE {
             return Ok((Self::read_all(store, &self.db).await?, Loaded::All));
         }
         let n = new.len();
         if n > 0 {
-            let mut votes = Rc::try_unwrap(self.votes).unwrap_or_else(|shared| (*shared).clone());
+            let mut rows = Rc::try_unwrap(self.rows).unwrap_or_else(|shared| (*shared).clone());
             for id in new {
-                if let Some(mut v) = store.vote(&id).await? {
-                    slim_for_ratings(&mut v);
-                    votes.push(v);
-                    self.ids.insert(id);
+                if let Some(v) = store.vote(&id).await? {
+                    rows.push_record(&v);
+                    self.ids.push(v.id);
+                    self.seen.insert(id);
                 }
             }
-            // Mostly sorted already: the sort finds the runs.
-            votes.sort_by(|a, b| a.tstamp.total_cmp(&b.tstamp).then_with(|| a.id.cmp(&b.id)));
-            self.votes = Rc::new(votes);
+            // Back in store order: by time, then id (new votes are mostly the newest).
+            let key = |i: usize| (rows.rows[i].tstamp, &self.ids[i]);
+            let sorted = (1..rows.len()).all(|i| {
+                let (t0, a) = key(i - 1);
+                let (t1, b) = key(i);
+                t0.total_cmp(&t1).then_with(|| a.cmp(b)).is_le()
+            });
+            if !sorted {
+                let mut order: Vec<usize> = (0..rows.len()).collect();
+                order.sort_by(|&i, &j| {
+                    let ((ti, a), (tj, b)) = (key(i), key(j));
+                    ti.total_cmp(&tj).then_with(|| a.cmp(b))
+                });
+                rows.rows = order.iter().map(|&i| rows.rows[i]).collect();
+                rows.style = order.iter().map(|&i| rows.style[i]).collect();
+                self.ids = order.iter().map(|&i| self.ids[i].clone()).collect();
+            }
+            self.rows = Rc::new(rows);
         }
         Ok((self, Loaded::New(n)))
+    }
+
+    /// The rows resolved to names (models, judge) and verdicts, in order: what two caches of
+    /// the same votes agree on whatever order they interned the names in.
+    pub fn resolved(&self) -> Vec<(String, String, String, String)> {
+        let r = &self.rows;
+        r.rows
+            .iter()
+            .zip(&self.ids)
+            .map(|(row, id)| {
+                (
+                    id.clone(),
+                    r.models.name(row.a).to_string(),
+                    r.models.name(row.b).to_string(),
+                    format!(
+                        "{:?} {} {}",
+                        row.winner,
+                        row.tstamp,
+                        r.judges.name(row.judge)
+                    ),
+                )
+            })
+            .collect()
     }
 }

@@ -3,11 +3,13 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use arena_core::VoteRecord;
 use arena_core::formats::export::{ExportCount, ExportFormat, export_records};
 use arena_core::formats::{FormatError, RecordReader};
+use arena_core::ratings::rows::RatingRows;
 use arena_core::ratings::synthetic::synthetic_battles;
-use arena_core::ratings::{CiMethod, LeaderboardOptions, compute_leaderboard};
+use arena_core::ratings::{
+    CiMethod, LeaderboardOptions, compute_leaderboard, compute_leaderboard_rows,
+};
 use arena_core::store::{ImportReport, Store};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -175,17 +177,13 @@ async fn open(state: &Shared, db: &str) -> Result<Rc<IdbStore>, String> {
 /// The votes of `db` for `votes_version`. A new version (a vote was cast, or an import
 /// wrote) reads only the ids, then fetches just the votes not seen yet; a new database, or
 /// many new votes, reads them all.
-async fn votes(
-    state: &Shared,
-    db: &str,
-    votes_version: u64,
-) -> Result<Rc<Vec<VoteRecord>>, String> {
+async fn votes(state: &Shared, db: &str, votes_version: u64) -> Result<Rc<RatingRows>, String> {
     let cached = state
         .borrow()
         .votes
         .as_ref()
         .filter(|c| c.db == db && c.version == votes_version)
-        .map(|c| c.votes.clone());
+        .map(|c| c.rows.clone());
     if let Some(v) = cached {
         return Ok(v);
     }
@@ -195,17 +193,17 @@ async fn votes(
         .await
         .map_err(|e| e.to_string())?;
     cache.version = votes_version;
-    let v = cache.votes.clone();
+    let v = cache.rows.clone();
     state.borrow_mut().votes = Some(cache);
     Ok(v)
 }
 
 /// The rows efficient pairing reads: default options; none when the votes cannot be ranked.
-fn ratings(votes: &[VoteRecord]) -> Vec<arena_core::ratings::LeaderboardRow> {
+fn ratings(votes: &RatingRows) -> Vec<arena_core::ratings::LeaderboardRow> {
     if votes.is_empty() {
         return Vec::new();
     }
-    compute_leaderboard(votes, &LeaderboardOptions::default())
+    compute_leaderboard_rows(votes, &LeaderboardOptions::default())
         .map_or_else(|_| Vec::new(), |lb| lb.rows)
 }
 
@@ -252,7 +250,7 @@ async fn leaderboard(
     let result = if votes.is_empty() {
         Err("no votes stored".to_string())
     } else {
-        compute_leaderboard(&votes, options)
+        compute_leaderboard_rows(&votes, options)
             .map(Box::new)
             .map_err(|e| e.to_string())
     };
