@@ -2,6 +2,7 @@
 //! limits, request logs (method, path, status, time; never bodies, queries or tokens).
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -22,8 +23,8 @@ use subtle::ConstantTimeEq;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::ServeDir;
 
-use super::store::{NewVote, Store};
 use super::Settings;
+use super::store::{NewVote, Store};
 
 /// At most this many records per push (DESIGN.md §5).
 pub const MAX_VOTES_PER_REQUEST: usize = 1000;
@@ -57,7 +58,10 @@ impl IntoResponse for ApiError {
 
 fn db_error(e: &anyhow::Error) -> ApiError {
     tracing::error!(error = %e, "database error");
-    ApiError(StatusCode::SERVICE_UNAVAILABLE, "database unavailable".into())
+    ApiError(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "database unavailable".into(),
+    )
 }
 
 pub fn router(store: Store, s: &Settings) -> Result<Router> {
@@ -136,7 +140,10 @@ impl Limiter {
     fn allow(&self, ip: IpAddr) -> bool {
         let now = Instant::now();
         let burst = self.rate * 2.0;
-        let mut b = self.buckets.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut b = self
+            .buckets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if b.len() > 100_000 {
             // Forget idle clients so the table cannot grow without bound.
             b.retain(|_, (_, t)| now.duration_since(*t).as_secs() < 60);
@@ -161,8 +168,8 @@ async fn rate_limit(State(st): State<AppState>, req: Request, next: Next) -> Res
     if let Some(ip) = ip
         && !st.limiter.allow(ip)
     {
-        let mut r = ApiError(StatusCode::TOO_MANY_REQUESTS, "too many requests".into())
-            .into_response();
+        let mut r =
+            ApiError(StatusCode::TOO_MANY_REQUESTS, "too many requests".into()).into_response();
         r.headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         return r;
@@ -259,7 +266,10 @@ fn check_record(v: serde_json::Value) -> Result<NewVote, (String, String)> {
         .chain(&record.flags)
         .any(|c| c.len() > MAX_FIELD_LEN)
     {
-        return Err((id, format!("a category or flag is longer than {MAX_FIELD_LEN} bytes")));
+        return Err((
+            id,
+            format!("a category or flag is longer than {MAX_FIELD_LEN} bytes"),
+        ));
     }
     let body = serde_json::to_string(&record).map_err(|e| (id.clone(), e.to_string()))?;
     Ok(NewVote {
@@ -354,8 +364,9 @@ async fn pull(
         .page(after, limit + 1)
         .await
         .map_err(|e| db_error(&e))?;
-    let has_more = rows.len() as i64 > limit;
-    rows.truncate(usize::try_from(limit).unwrap_or(0));
+    let limit = usize::try_from(limit).unwrap_or(0);
+    let has_more = rows.len() > limit;
+    rows.truncate(limit);
     let next = rows.last().map_or(after, |r| r.0);
     // Bodies are stored as JSON written by this server, so they are spliced in as they are.
     let mut out = String::with_capacity(rows.iter().map(|r| r.1.len() + 1).sum::<usize>() + 64);
@@ -366,16 +377,17 @@ async fn pull(
         }
         out.push_str(body);
     }
-    out.push_str(&format!("],\"next\":\"{next}\",\"has_more\":{has_more}}}"));
-    Ok(([(header::CONTENT_TYPE, "application/json")], Body::from(out)).into_response())
+    let _ = write!(out, "],\"next\":\"{next}\",\"has_more\":{has_more}}}");
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        Body::from(out),
+    )
+        .into_response())
 }
 
 /// `GET /v1/leaderboard`: the same computation, options and JSON as
 /// `arena leaderboard --format json` on the stored votes.
-async fn leaderboard(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
+async fn leaderboard(State(st): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
     require_read(&st, &headers)?;
     let mut records = Vec::new();
     let mut after = 0;
@@ -389,7 +401,10 @@ async fn leaderboard(
         after = last.0;
         for (_, body) in rows {
             let mut r: VoteRecord = serde_json::from_str(&body).map_err(|e| {
-                ApiError(StatusCode::INTERNAL_SERVER_ERROR, format!("stored vote: {e}"))
+                ApiError(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    format!("stored vote: {e}"),
+                )
             })?;
             slim_for_ratings(&mut r);
             records.push(r);

@@ -55,7 +55,7 @@ pub fn run(a: &ServeArgs) -> Result<()> {
         bail!("arena serve needs a write token: --write-token or ARENA_WRITE_TOKEN");
     };
     let read_token = a.read_token.clone().filter(|t| !t.is_empty());
-    if !(a.rate_limit > 0.0) {
+    if !a.rate_limit.is_finite() || a.rate_limit <= 0.0 {
         bail!("--rate-limit must be positive");
     }
     if let Some(d) = &a.dist
