@@ -3,7 +3,7 @@
 //! directory on a free loopback port and stopped when this test process exits).
 //!
 //! Without PostgreSQL binaries the PostgreSQL tests print a `SKIPPED` line (straight to the
-//! terminal, past the test harness's capture) and pass; `scripts/setup.sh --test` installs them.
+//! terminal, past the test harness's capture) and pass; `scripts/setup.sh test` installs them.
 //! Nothing here is decided by a timing: sleeps only give the other side a chance to move.
 
 #![cfg(unix)]
@@ -159,13 +159,12 @@ fn is_root() -> bool {
 fn pg() -> Option<&'static Pg> {
     static PG: OnceLock<Option<Pg>> = OnceLock::new();
     PG.get_or_init(|| {
-        let bin = std::env::var_os("ARENA_PG_BIN")
-            .map_or_else(|| PathBuf::from("/usr/lib/postgresql/15/bin"), PathBuf::from);
+        let bin = pg_bin();
         if !bin.join("postgres").exists() || !bin.join("initdb").exists() {
             let _ = writeln!(
                 std::io::stderr(),
                 "\nSKIPPED: PostgreSQL tests of arena serve: no PostgreSQL binaries in {} \
-                 (install Debian's postgresql, e.g. scripts/setup.sh --test, or set ARENA_PG_BIN)\n",
+                 (install Debian's postgresql, e.g. scripts/setup.sh test, or set ARENA_PG_BIN)\n",
                 bin.display()
             );
             return None;
@@ -183,17 +182,30 @@ fn pg() -> Option<&'static Pg> {
                     .unwrap()
                     .success()
             );
-            ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
-                .map(String::from)
-                .to_vec()
+            [
+                "setpriv",
+                "--reuid=nobody",
+                "--regid=nogroup",
+                "--clear-groups",
+            ]
+            .map(String::from)
+            .to_vec()
         } else {
             Vec::new()
         };
         let data = dir.join("data");
         let mut init = vec![bin.join("initdb").display().to_string()];
         init.extend(
-            ["-D", &data.display().to_string(), "-U", "arena", "--auth=trust", "-E", "UTF8"]
-                .map(String::from),
+            [
+                "-D",
+                &data.display().to_string(),
+                "-U",
+                "arena",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+            ]
+            .map(String::from),
         );
         init.push("--no-sync".into());
         let argv: Vec<String> = as_user.iter().cloned().chain(init).collect();
@@ -247,6 +259,27 @@ fn pg() -> Option<&'static Pg> {
         Some(Pg { port, bin })
     })
     .as_ref()
+}
+
+/// `ARENA_PG_BIN`, else the newest `/usr/lib/postgresql/*/bin` (Debian's layout).
+fn pg_bin() -> PathBuf {
+    if let Some(b) = std::env::var_os("ARENA_PG_BIN") {
+        return PathBuf::from(b);
+    }
+    let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let v = e.file_name().to_str()?.parse().ok()?;
+            let bin = e.path().join("bin");
+            bin.join("postgres").exists().then_some((v, bin))
+        })
+        .collect();
+    found.sort();
+    found
+        .pop()
+        .map_or_else(|| PathBuf::from("/usr/lib/postgresql/15/bin"), |f| f.1)
 }
 
 /// A fresh database on the shared PostgreSQL server, as a URL for `--db`.
