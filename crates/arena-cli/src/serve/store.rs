@@ -69,8 +69,10 @@ impl Store {
                 // An acknowledged vote is on disk: FULL syncs the WAL at every commit.
                 .synchronous(SqliteSynchronous::Full)
                 .busy_timeout(Duration::from_secs(30));
+            // Each connection to an in-memory database is a database of its own: one only.
+            let in_memory = url.contains(":memory:") || url.contains("mode=memory");
             let pool = sqlx::sqlite::SqlitePoolOptions::new()
-                .max_connections(8)
+                .max_connections(if in_memory { 1 } else { 8 })
                 .connect_with(opts)
                 .await
                 .context("cannot open the SQLite database")?;
