@@ -22,6 +22,7 @@ use serde::Deserialize;
 use subtle::ConstantTimeEq;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::ServeDir;
+use tower_http::timeout::TimeoutLayer;
 
 use super::Settings;
 use super::store::{NewVote, Store};
@@ -76,6 +77,11 @@ pub fn router(store: Store, s: &Settings) -> Result<Router> {
         .route("/v1/votes", get(pull).post(push))
         .route("/v1/leaderboard", get(leaderboard))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // Handler time includes reading the body, so a client that stalls mid-body gets 408.
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            s.request_timeout,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), rate_limit));
     let api = if s.allow_origins.is_empty() {
         api

@@ -9,6 +9,7 @@ mod store;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
@@ -38,6 +39,10 @@ pub struct ServeArgs {
     /// Requests per second allowed to one client address (with a burst of twice that).
     #[arg(long, default_value_t = 50.0)]
     pub rate_limit: f64,
+    /// Seconds a request may take, its body included (408 beyond); also how long a shutdown
+    /// waits for the requests in flight.
+    #[arg(long, default_value_t = 30)]
+    pub request_timeout: u64,
 }
 
 /// The settings the HTTP layer needs.
@@ -48,6 +53,7 @@ pub struct Settings {
     pub allow_origins: Vec<String>,
     pub rate_limit: f64,
     pub dist: Option<PathBuf>,
+    pub request_timeout: Duration,
 }
 
 pub fn run(a: &ServeArgs) -> Result<()> {
@@ -69,7 +75,11 @@ pub fn run(a: &ServeArgs) -> Result<()> {
         allow_origins: a.allow_origins.clone(),
         rate_limit: a.rate_limit,
         dist: a.dist.clone(),
+        request_timeout: Duration::from_secs(a.request_timeout),
     };
+    if a.request_timeout == 0 {
+        bail!("--request-timeout must be at least 1 second");
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("ARENA_LOG")
@@ -92,12 +102,31 @@ pub fn run(a: &ServeArgs) -> Result<()> {
         println!("arena serve: listening on http://{local}");
         tracing::info!(addr = %local, "listening");
         let app = http::router(store.clone(), &settings)?;
-        axum::serve(
+        let (stopping_tx, stopping) = tokio::sync::oneshot::channel::<()>();
+        let server = axum::serve(
             listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            let _ = stopping_tx.send(());
+        });
+        // Requests time out on their own; this bounds a connection that never sends one.
+        let grace = settings.request_timeout + Duration::from_secs(5);
+        tokio::select! {
+            r = server => r?,
+            () = async {
+                if stopping.await.is_ok() {
+                    tokio::time::sleep(grace).await;
+                } else {
+                    std::future::pending::<()>().await;
+                }
+            } => {
+                tracing::warn!("connections still open {} s after the signal; stopping", grace.as_secs());
+                store.close().await;
+                return Ok(());
+            }
+        }
         tracing::info!("stopped: in-flight requests finished");
         store.close().await;
         Ok(())
