@@ -1032,19 +1032,14 @@ fn sigterm_finishes_the_request_in_flight() {
 // ---------------------------------------------------------------------------------------------
 // The leaderboard, CORS, limits, `--dist`.
 
-#[test]
-fn leaderboard_matches_arena_leaderboard_on_the_same_votes() {
-    let t = TempDir::new("lb");
-    let votes = votes_for("lb", 1500, 42);
-    let file = t.path("votes.jsonl");
+/// `arena leaderboard --format json` on `votes` written to a JSONL file.
+fn cli_leaderboard(t: &TempDir, name: &str, votes: &[Value]) -> Value {
+    let file = t.path(name);
     let mut jsonl = String::new();
-    for v in &votes {
+    for v in votes {
         jsonl.push_str(&serde_json::to_string(v).unwrap());
         jsonl.push('\n');
     }
-    // A repeated vote is counted once by both.
-    jsonl.push_str(&serde_json::to_string(&votes[0]).unwrap());
-    jsonl.push('\n');
     std::fs::write(&file, jsonl).unwrap();
     let cli = Command::new(env!("CARGO_BIN_EXE_arena"))
         .args(["leaderboard", "--format", "json"])
@@ -1056,23 +1051,52 @@ fn leaderboard_matches_arena_leaderboard_on_the_same_votes() {
         "{}",
         String::from_utf8_lossy(&cli.stderr)
     );
-    let expected: Value = serde_json::from_slice(&cli.stdout).unwrap();
+    serde_json::from_slice(&cli.stdout).unwrap()
+}
 
-    let server = Server::start(&t.sqlite(), &t.path("log"), &[]);
-    let served = rt().block_on(async {
+fn leaderboard_matches(db: &str, t: &TempDir) {
+    let votes = votes_for("lb", 1500, 42);
+    // A repeated vote is counted once by both.
+    let mut first = votes[..1200].to_vec();
+    first.push(votes[0].clone());
+    let expected_first = cli_leaderboard(t, "first.jsonl", &first);
+    let expected_all = cli_leaderboard(t, "all.jsonl", &votes);
+    assert_ne!(expected_first, expected_all);
+
+    let server = Server::start(db, &t.path("log"), &[]);
+    let (served_first, again, served_all) = rt().block_on(async {
         let c = client();
-        for chunk in votes.chunks(400) {
+        for chunk in first.chunks(400) {
             assert_eq!(push(&c, &server.base, chunk).await.unwrap().0, 200);
         }
-        assert_eq!(push(&c, &server.base, &votes[..1]).await.unwrap().0, 200);
-        let (s, lb) = get(&c, &server.base, "/v1/leaderboard", Some(READ)).await;
-        assert_eq!(s, 200, "{lb}");
-        lb
+        let (s, lb1) = get(&c, &server.base, "/v1/leaderboard", Some(READ)).await;
+        assert_eq!(s, 200, "{lb1}");
+        let (_, lb2) = get(&c, &server.base, "/v1/leaderboard", Some(READ)).await;
+        // New votes make a new leaderboard (none is served from before them).
+        assert_eq!(push(&c, &server.base, &votes[1200..]).await.unwrap().0, 200);
+        let (s, lb3) = get(&c, &server.base, "/v1/leaderboard", Some(READ)).await;
+        assert_eq!(s, 200, "{lb3}");
+        (lb1, lb2, lb3)
     });
-    assert_eq!(served, expected);
-    let rows = served.as_array().unwrap();
-    assert_eq!(rows.len(), 5, "{served}");
+    assert_eq!(served_first, expected_first);
+    assert_eq!(again, expected_first);
+    assert_eq!(served_all, expected_all);
+    let rows = served_all.as_array().unwrap();
+    assert_eq!(rows.len(), 5, "{served_all}");
     assert!(rows.iter().all(|r| r["battles"].as_u64().unwrap() > 0));
+}
+
+#[test]
+fn sqlite_leaderboard_matches_arena_leaderboard_on_the_same_votes() {
+    let t = TempDir::new("lb");
+    leaderboard_matches(&t.sqlite(), &t);
+}
+
+#[test]
+fn postgres_leaderboard_matches_arena_leaderboard_on_the_same_votes() {
+    let Some(pg) = pg() else { return };
+    let t = TempDir::new("pglb");
+    leaderboard_matches(&pg_db(pg, "leaderboard"), &t);
 }
 
 #[test]

@@ -45,7 +45,13 @@ struct AppState {
     write_token: Arc<[u8]>,
     read_token: Option<Arc<[u8]>>,
     limiter: Arc<Limiter>,
+    /// The last leaderboard served and the highest cursor it covers: votes are never
+    /// rewritten and cursors commit in order, so the same highest cursor means the same votes.
+    leaderboard: Arc<Mutex<Option<CachedLeaderboard>>>,
 }
+
+/// A leaderboard's JSON and the highest cursor of the votes it ranks.
+type CachedLeaderboard = (i64, Arc<str>);
 
 /// An error answer: a status and a message, as `{"error": message}`.
 #[derive(Debug)]
@@ -71,6 +77,7 @@ pub fn router(store: Store, s: &Settings) -> Result<Router> {
         write_token: s.write_token.as_bytes().into(),
         read_token: s.read_token.as_ref().map(|t| t.as_bytes().into()),
         limiter: Arc::new(Limiter::new(s.rate_limit)),
+        leaderboard: Arc::new(Mutex::new(None)),
     };
     let api = Router::new()
         .route("/v1/health", get(health))
@@ -395,17 +402,35 @@ async fn pull(
 /// `arena leaderboard --format json` on the stored votes.
 async fn leaderboard(State(st): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
     require_read(&st, &headers)?;
+    let last = st.store.last_seq().await.map_err(|e| db_error(&e))?;
+    let cached = st
+        .leaderboard
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
+    if let Some((seq, text)) = cached
+        && seq == last
+    {
+        return Ok((
+            [(header::CONTENT_TYPE, "application/json")],
+            text.to_string(),
+        )
+            .into_response());
+    }
     let mut records = Vec::new();
     let mut after = 0;
-    loop {
+    while after < last {
         let rows = st
             .store
             .page(after, 10_000)
             .await
             .map_err(|e| db_error(&e))?;
-        let Some(last) = rows.last() else { break };
-        after = last.0;
-        for (_, body) in rows {
+        let Some(end) = rows.last() else { break };
+        after = end.0;
+        for (seq, body) in rows {
+            if seq > last {
+                break;
+            }
             let mut r: VoteRecord = serde_json::from_str(&body).map_err(|e| {
                 ApiError(
                     StatusCode::INTERNAL_SERVER_ERROR,
@@ -423,5 +448,13 @@ async fn leaderboard(State(st): State<AppState>, headers: HeaderMap) -> Result<R
     .await
     .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
     .map_err(|e| ApiError(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
-    Ok(([(header::CONTENT_TYPE, "application/json")], text).into_response())
+    let text: Arc<str> = text.into();
+    *st.leaderboard
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((last, text.clone()));
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        text.to_string(),
+    )
+        .into_response())
 }

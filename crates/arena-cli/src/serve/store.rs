@@ -224,6 +224,15 @@ impl Store {
         Ok(rows)
     }
 
+    /// The highest cursor stored (0 when empty).
+    pub async fn last_seq(&self) -> Result<i64> {
+        let sql = "SELECT COALESCE(MAX(seq), 0) FROM votes";
+        Ok(match self {
+            Store::Sqlite(pool) => sqlx::query_scalar(sql).fetch_one(pool).await?,
+            Store::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await?,
+        })
+    }
+
     pub async fn close(&self) {
         match self {
             Store::Sqlite(pool) => pool.close().await,
