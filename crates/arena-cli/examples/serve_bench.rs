@@ -8,8 +8,9 @@
 //! For each database it starts `arena serve` (the `arena` binary beside this one, or
 //! `$ARENA_BIN`), then prints: ingest votes/s in batches of 500 (4 pushers), pull throughput
 //! paging through every stored vote (1,000 a page), p50/p99 push latency at 50 concurrent
-//! clients (batches of 10), and the server's resident memory at rest, after ingest and at its
-//! peak under the 50 clients. The databases should start empty.
+//! clients (batches of 10), the time of `GET /v1/leaderboard` over everything (computed, then
+//! answered again), and the server's resident memory at rest, after ingest, after the
+//! leaderboard and at its peak under the 50 clients. The databases should start empty.
 
 // A benchmark's figures: float casts of counts, one long measuring function.
 #![allow(
@@ -176,6 +177,24 @@ async fn bench(bin: &str, db: &str, total: u64) {
         n as f64 / secs,
         bytes as f64 / secs / 1e6
     );
+
+    // The leaderboard of everything: computed, then answered again unchanged.
+    for what in ["computed", "again (no new votes)"] {
+        let t0 = Instant::now();
+        let r = c
+            .get(format!("{base}/v1/leaderboard"))
+            .header("authorization", format!("Bearer {TOKEN}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let _ = r.bytes().await.unwrap();
+        println!(
+            "leaderboard of {n} votes, {what}: {:.2} s, rss after {:.1} MiB",
+            t0.elapsed().as_secs_f64(),
+            rss_kib(pid) as f64 / 1024.0
+        );
+    }
 
     // Latency at 50 concurrent clients, batches of 10; the memory peak meanwhile.
     let stop = Arc::new(AtomicBool::new(false));
