@@ -3,7 +3,8 @@
 #
 #   scripts/setup.sh build   toolchain for the wasm app, Trunk, wasm-bindgen, npm packages, crates,
 #                            and the local models of the shipped config (scripts/fetch-models.sh)
-#   scripts/setup.sh test    all of the above, plus Chromium, ChromeDriver and Mesa's Vulkan
+#   scripts/setup.sh test    all of the above, plus Chromium, ChromeDriver, Mesa's Vulkan and
+#                            PostgreSQL's server binaries (the `arena serve` tests start their own)
 #
 # Tools go into .tools/ (project-local); npm packages into node_modules/ from package-lock.json.
 # A second run installs nothing and prints only "ok" lines.
@@ -117,10 +118,23 @@ setup_browsers() {
   if command -v apt-get >/dev/null; then apt_install mesa-vulkan-drivers; fi
 }
 
+# The `arena serve` tests (crates/arena-cli/tests/serve.rs) start a throwaway PostgreSQL from
+# these binaries; Debian's package also starts a system cluster, which the tests do not use.
+setup_postgres() {
+  local bin=${ARENA_PG_BIN:-}
+  if [ -n "$bin" ] && [ -x "$bin/postgres" ] && [ -x "$bin/initdb" ]; then
+    say "ok: PostgreSQL binaries in $bin"; return
+  fi
+  if compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null; then
+    say "ok: PostgreSQL binaries in /usr/lib/postgresql"; return
+  fi
+  apt_install postgresql
+}
+
 setup_wasm_target
 setup_crates
 setup_tools
 setup_npm
 setup_models
-if [ "$mode" = test ]; then setup_browsers; fi
+if [ "$mode" = test ]; then setup_browsers; setup_postgres; fi
 say "ready"

@@ -1,6 +1,6 @@
 //! Flags (clap derive) and the three subcommands.
 //!
-//! Room is left in [`Command`] for the later `serve` subcommand of DESIGN.md §5.
+//! `serve` lives in [`crate::serve`].
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -45,6 +45,8 @@ pub enum Command {
     /// Run a local GGUF model (the engine the browser's local contestants use).
     #[command(subcommand)]
     Llm(crate::llm::LlmCommand),
+    /// Run the sync server (protocol v1), optionally serving the built app.
+    Serve(crate::serve::ServeArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -145,6 +147,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Merge(a) => merge(&a),
         Command::Convert(a) => convert(&a),
         Command::Llm(c) => crate::llm::run(&c),
+        Command::Serve(a) => crate::serve::run(&a),
     }
 }
 

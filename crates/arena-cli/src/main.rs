@@ -8,6 +8,7 @@ mod cli;
 mod input;
 mod llm;
 mod output;
+mod serve;
 
 use std::process::ExitCode;
 
