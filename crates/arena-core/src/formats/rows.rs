@@ -170,9 +170,9 @@ impl RowSink {
         let h = &mut self.heavy;
         h.conversation_a = v.conversation_a;
         h.conversation_b = v.conversation_b;
-        h.conv_metadata = v.conv_metadata;
+        h.conv_metadata = v.conv_metadata.map(|m| m.0);
         h.dedup_tag = v.dedup_tag;
-        h.category_tag = v.category_tag;
+        h.category_tag = v.category_tag.map(|t| t.0);
         let s = Scalars {
             model_a: &v.model_a,
             model_b: &v.model_b,
@@ -347,11 +347,11 @@ struct JsonView<'a> {
     #[serde(default)]
     tstamp: f64,
     #[serde(default)]
-    conv_metadata: Option<serde_json::Value>,
+    conv_metadata: Option<CompactMeta>,
     #[serde(default)]
     dedup_tag: Option<serde_json::Value>,
     #[serde(default)]
-    category_tag: Option<serde_json::Value>,
+    category_tag: Option<CompactTags>,
     #[serde(default, borrow)]
     categories: Vec<Cow<'a, str>>,
     #[serde(default, borrow)]
@@ -359,6 +359,322 @@ struct JsonView<'a> {
     #[allow(dead_code)]
     #[serde(default, borrow)]
     app_version: Cow<'a, str>,
+}
+
+/// An object key, borrowed from the input unless it holds escapes (`Cow<str>`'s own
+/// `Deserialize` always copies).
+struct JsonKey<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for JsonKey<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = JsonKey<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<JsonKey<'de>, E> {
+                Ok(JsonKey(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<JsonKey<'de>, E> {
+                Ok(JsonKey(Cow::Owned(v.to_string())))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// The keys of `conv_metadata` the ratings read (`style::record_style_counts`,
+/// `categories::prompt_tokens`); FastChat's records carry a dozen more.
+const STYLE_KEYS: [&str; 8] = [
+    "sum_assistant_a_tokens",
+    "header_count_a",
+    "list_count_a",
+    "bold_count_a",
+    "sum_assistant_b_tokens",
+    "header_count_b",
+    "list_count_b",
+    "bold_count_b",
+];
+
+/// `conv_metadata` reduced while it is parsed to what the ratings read of it: the style
+/// keys, a nested count object already summed as `style::meta_sum` sums it (in key order, the
+/// last of repeated keys winning), and `sum_user_tokens`; other keys are skipped unbuilt.
+/// Reads the same (`Value::get`, `as_f64`) as the full value for every key the ratings ask
+/// for, and any JSON is accepted, as `Option<Value>` accepts it. Hand-written because a
+/// FastChat record's metadata as a `Value` was a third of the read (BTreeMap nodes and keys).
+struct CompactMeta(serde_json::Value);
+
+impl<'de> Deserialize<'de> for CompactMeta {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(MetaVisitor).map(CompactMeta)
+    }
+}
+
+struct MetaVisitor;
+
+impl<'de> serde::de::Visitor<'de> for MetaVisitor {
+    type Value = serde_json::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some(JsonKey(k)) = m.next_key::<JsonKey<'de>>()? {
+            if STYLE_KEYS.contains(&&*k) {
+                let v = m.next_value::<SummedCounts>()?.0;
+                out.insert(k.into_owned(), v);
+            } else if k == "sum_user_tokens" {
+                let v: serde_json::Value = m.next_value()?;
+                out.insert(k.into_owned(), v);
+            } else {
+                m.next_value::<serde::de::IgnoredAny>()?;
+                // A later repeat of a read key replaced an earlier one; an unread key
+                // replaces nothing that is read.
+            }
+        }
+        Ok(serde_json::Value::Object(out))
+    }
+
+    // Anything but an object: no key is found in it, as in a `Value` that is not an object.
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut s: A) -> Result<Self::Value, A::Error> {
+        while s.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(serde_json::Value::Array(Vec::new()))
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Bool(false))
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Bool(false))
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Bool(false))
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Bool(false))
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Bool(false))
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+}
+
+/// One style value of `conv_metadata`: a number as it is, an object as the sum of its number
+/// values, anything else as `null` (`meta_sum` reads none of it).
+struct SummedCounts(serde_json::Value);
+
+impl<'de> Deserialize<'de> for SummedCounts {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v: MaybeCounts = d.deserialize_any(CountsVisitor)?;
+        Ok(SummedCounts(match v {
+            MaybeCounts::Number(n) => serde_json::Value::Number(n),
+            MaybeCounts::Counts(mut pairs) => {
+                // `Map` order (sorted keys), the last of repeated keys winning.
+                pairs.reverse();
+                pairs.sort_by(|a, b| a.0.cmp(&b.0));
+                pairs.dedup_by(|later, first| later.0 == first.0);
+                let values = pairs
+                    .iter()
+                    .filter_map(|(_, n)| n.as_ref().and_then(serde_json::Number::as_f64));
+                let sum: f64 = values.sum();
+                match serde_json::Number::from_f64(sum) {
+                    Some(n) => serde_json::Value::Number(n),
+                    // Beyond f64: keep the numbers, for `meta_sum` to overflow as it would.
+                    None => serde_json::Value::Object(
+                        pairs
+                            .into_iter()
+                            .filter_map(|(k, n)| {
+                                Some((k.into_owned(), serde_json::Value::Number(n?)))
+                            })
+                            .collect(),
+                    ),
+                }
+            }
+            MaybeCounts::Other => serde_json::Value::Null,
+        }))
+    }
+}
+
+enum MaybeCounts<'de> {
+    Number(serde_json::Number),
+    /// Each key and its value if it is a number.
+    Counts(Vec<(Cow<'de, str>, Option<serde_json::Number>)>),
+    Other,
+}
+
+struct CountsVisitor;
+
+impl<'de> serde::de::Visitor<'de> for CountsVisitor {
+    type Value = MaybeCounts<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+        let mut pairs = Vec::with_capacity(8);
+        while let Some(JsonKey(k)) = m.next_key::<JsonKey<'de>>()? {
+            let v: serde_json::Value = m.next_value()?;
+            let n = match v {
+                serde_json::Value::Number(n) => Some(n),
+                _ => None,
+            };
+            pairs.push((k, n));
+        }
+        Ok(MaybeCounts::Counts(pairs))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut s: A) -> Result<Self::Value, A::Error> {
+        while s.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(MaybeCounts::Other)
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(MaybeCounts::Number(v.into()))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(MaybeCounts::Number(v.into()))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(MaybeCounts::Other, MaybeCounts::Number))
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(MaybeCounts::Other)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(MaybeCounts::Other)
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(MaybeCounts::Other)
+    }
+}
+
+/// `category_tag` reduced while it is parsed to what `RatingRows` reads of it: for each outer
+/// key whose value is an object, the inner keys whose value is `true` (the last of repeated
+/// keys winning, at both levels, as `Map` has it). Any JSON is accepted.
+struct CompactTags(serde_json::Value);
+
+impl<'de> Deserialize<'de> for CompactTags {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(TagsVisitor).map(CompactTags)
+    }
+}
+
+struct TagsVisitor;
+
+impl<'de> serde::de::Visitor<'de> for TagsVisitor {
+    type Value = serde_json::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some(JsonKey(outer)) = m.next_key::<JsonKey<'de>>()? {
+            let inner = m.next_value::<TrueKeys>()?.0;
+            // A repeated outer key replaces the earlier one (with nothing, if not an object).
+            match inner {
+                Some(keys) => {
+                    let set: serde_json::Map<String, serde_json::Value> = keys
+                        .into_iter()
+                        .map(|k| (k, serde_json::Value::Bool(true)))
+                        .collect();
+                    out.insert(outer.into_owned(), serde_json::Value::Object(set));
+                }
+                None => {
+                    out.remove(&*outer);
+                }
+            }
+        }
+        Ok(serde_json::Value::Object(out))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut s: A) -> Result<Self::Value, A::Error> {
+        while s.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(serde_json::Value::Array(Vec::new()))
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Bool(false))
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Bool(false))
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Bool(false))
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Bool(false))
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Bool(false))
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+}
+
+/// An inner object of `category_tag` as the keys whose (last) value is `true`; `None` when
+/// it is not an object.
+struct TrueKeys(Option<Vec<String>>);
+
+impl<'de> Deserialize<'de> for TrueKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = TrueKeys;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<TrueKeys, A::Error> {
+                let mut last: Vec<(Cow<'de, str>, bool)> = Vec::with_capacity(8);
+                while let Some(JsonKey(k)) = m.next_key::<JsonKey<'de>>()? {
+                    let v: serde_json::Value = m.next_value()?;
+                    let t = v.as_bool() == Some(true);
+                    match last.iter_mut().find(|(key, _)| *key == k) {
+                        Some(e) => e.1 = t,
+                        None => last.push((k, t)),
+                    }
+                }
+                Ok(TrueKeys(Some(
+                    last.into_iter()
+                        .filter(|(_, t)| *t)
+                        .map(|(k, _)| k.into_owned())
+                        .collect(),
+                )))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut s: A,
+            ) -> Result<TrueKeys, A::Error> {
+                while s.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(TrueKeys(None))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<TrueKeys, E> {
+                Ok(TrueKeys(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<TrueKeys, E> {
+                Ok(TrueKeys(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<TrueKeys, E> {
+                Ok(TrueKeys(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<TrueKeys, E> {
+                Ok(TrueKeys(None))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<TrueKeys, E> {
+                Ok(TrueKeys(None))
+            }
+            fn visit_unit<E>(self) -> Result<TrueKeys, E> {
+                Ok(TrueKeys(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 fn one() -> u32 {
@@ -412,6 +728,7 @@ mod tests {
     /// Each format's rows equal the rows of its records, repeats dropped the same way, bad
     /// records rejected with the same errors.
     #[test]
+    #[allow(clippy::too_many_lines)] // one table of inputs, then the same checks per format
     fn rows_read_as_the_records_do() {
         let mut recs = crate::ratings::synthetic::synthetic_battles(200, 6, 2);
         for (i, r) in recs.iter_mut().enumerate() {
@@ -447,6 +764,18 @@ mod tests {
         let mut jsonl = Vec::new();
         for r in &recs {
             crate::formats::jsonl::write_record(&mut jsonl, r).unwrap();
+        }
+        // FastChat metadata as the compact views read it: repeated keys at every level, nested
+        // non-numbers, floats, a sum beyond f64, values of the wrong kind.
+        for line in [
+            r#"{"model_a":"p","model_b":"q","winner":"model_a","conv_metadata":{"sum_user_tokens":700,"sum_assistant_a_tokens":10,"sum_assistant_b_tokens":20.5,"header_count_a":{"h1":1,"h2":2,"h1":5},"header_count_b":{"h1":0},"list_count_a":{"ordered":1,"unordered":"x"},"list_count_b":7,"bold_count_a":{"**":1.7e308,"__":1.7e308},"bold_count_b":{"**":[1],"__":0.25},"context_a_tokens":{"deep":[1,2,{"a":3}]},"sum_assistant_a_tokens":11},"category_tag":{"math_v0.1":{"math":true,"math":false},"if_v0.1":{"if":true},"if_v0.1":3,"criteria_v0.1":{"specificity":true,"creativity":"yes","real\u005fworld":true}},"dedup_tag":{"sampled":true}}"#,
+            r#"{"model_a":"p","model_b":"q","winner":"tie","conv_metadata":"none","category_tag":[1,2]}"#,
+            r#"{"model_a":"q","model_b":"p","winner":"model_b","conv_metadata":null,"category_tag":null,"turn":2}"#,
+            r#"{"model_a":"q","model_b":"p","winner":"model_b","conv_metadata":{"sum_user_tokens":{"x":900},"header_count_a":{}},"category_tag":{"a":{"b":true},"a":{"c":true}}}"#,
+            r#"{"model_a":"q","model_b":"p","winner":"tie","conv_metadata":{"sum_user_tokens":600,"sum_assistant_a_tokens":1,"header_count_a":0,"list_count_a":0,"bold_count_a":0,"sum_assistant_b_tokens":2,"header_count_b":{"h\u0031":3},"list_count_b":[],"bold_count_b":0}}"#,
+        ] {
+            jsonl.extend_from_slice(line.as_bytes());
+            jsonl.push(b'\n');
         }
         jsonl
             .extend_from_slice(b"\n{\"model_a\":\"x\",\"model_b\":\"y\",\"winner\":\"model_c\"}\n");
