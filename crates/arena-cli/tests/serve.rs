@@ -996,6 +996,10 @@ fn postgres_sigkill_mid_push_loses_no_acknowledged_vote() {
 }
 
 /// SIGTERM while a request is half sent: the server finishes it (200, stored), then exits 0.
+///
+/// The request asks `Expect: 100-continue`, so the server's `100 Continue` says that its
+/// handler is reading the body: the signal then lands on a request in flight, however slow
+/// the machine (no sleep decides it).
 #[test]
 fn sigterm_finishes_the_request_in_flight() {
     let t = TempDir::new("term");
@@ -1006,18 +1010,23 @@ fn sigterm_finishes_the_request_in_flight() {
         serde_json::to_vec(&json!({"votes": [vote("term-1", "alpha", "beta", "tie")]})).unwrap();
     let head = format!(
         "POST /v1/votes HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {WRITE}\r\n\
-         content-type: application/json\r\ncontent-length: {}\r\n\r\n",
+         content-type: application/json\r\nexpect: 100-continue\r\n\
+         content-length: {}\r\n\r\n",
         body.len()
     );
     s.write_all(head.as_bytes()).unwrap();
-    s.write_all(&body[..10]).unwrap();
     s.flush().unwrap();
-    std::thread::sleep(Duration::from_millis(300));
+    let mut reader = BufReader::new(s.try_clone().unwrap());
+    let mut cont = String::new();
+    reader.read_line(&mut cont).unwrap();
+    assert!(cont.starts_with("HTTP/1.1 100"), "{cont}");
+    let mut blank = String::new();
+    reader.read_line(&mut blank).unwrap();
+    assert_eq!(blank, "\r\n");
     server.signal(nix::sys::signal::Signal::SIGTERM);
-    std::thread::sleep(Duration::from_millis(300));
-    s.write_all(&body[10..]).unwrap();
+    s.write_all(&body).unwrap();
     let mut answer = String::new();
-    s.read_to_string(&mut answer).unwrap();
+    reader.read_to_string(&mut answer).unwrap();
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(answer.contains(r#""accepted":1"#), "{answer}");
     let status = server.child.wait().unwrap();
