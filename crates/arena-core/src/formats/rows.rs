@@ -36,8 +36,10 @@ type Key = (u128, u128);
 pub struct RowSink {
     pub rows: RatingRows,
     keys: FxHashSet<u128>,
-    /// For a chunk, each row's keys (parallel chunks are pooled when they are joined).
-    row_keys: Option<Vec<Key>>,
+    /// For a chunk, each row's own key (parallel chunks are pooled when they are joined)...
+    row_keys: Option<Vec<u128>>,
+    /// ...and the few second keys, by row.
+    second_keys: Vec<(usize, u128)>,
     /// A reused record holding the heavy fields of the vote being pushed.
     heavy: VoteRecord,
     key_buf: Vec<u8>,
@@ -53,6 +55,7 @@ impl RowSink {
             rows: RatingRows::new(style),
             keys: FxHashSet::default(),
             row_keys: None,
+            second_keys: Vec::new(),
             heavy: crate::ratings::rows::bare_record(),
             key_buf: Vec::with_capacity(128),
             read: 0,
@@ -209,7 +212,10 @@ impl RowSink {
         self.read += 1;
         if let Some(keys) = &mut self.row_keys {
             // A chunk keeps every row; repeats are dropped when chunks are joined.
-            keys.push(key);
+            if key.1 != 0 {
+                self.second_keys.push((keys.len(), key.1));
+            }
+            keys.push(key.0);
             return true;
         }
         if insert(&mut self.keys, key) {
@@ -227,7 +233,15 @@ impl RowSink {
     pub fn append(&mut self, chunk: &RowSink) {
         let keys = chunk.row_keys.as_ref().expect("a chunk sink");
         self.keys.reserve(keys.len());
-        let keep: Vec<bool> = keys.iter().map(|&k| insert(&mut self.keys, k)).collect();
+        let mut second = chunk.second_keys.iter().peekable();
+        let keep: Vec<bool> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, &k)| {
+                let extra = second.next_if(|(row, _)| *row == i).map_or(0, |(_, c)| *c);
+                insert(&mut self.keys, (k, extra))
+            })
+            .collect();
         let repeats = keep.iter().filter(|k| !**k).count() as u64;
         self.read += chunk.read;
         self.duplicates += repeats;
@@ -759,8 +773,12 @@ mod tests {
                 r.category_tag = Some(serde_json::json!({"math_v0.1": {"math": true}}));
             }
         }
-        // Exact repeats (same content, no id) and repeated ids.
+        // Exact repeats (same content, no id) and repeated ids; late in the file (another
+        // chunk), the export of an id-less vote, its id the content id of its own fields.
         recs.extend(recs[..30].to_vec());
+        let mut exported = recs[0].clone();
+        exported.id = vote_key(&exported);
+        recs.push(exported);
         let mut jsonl = Vec::new();
         for r in &recs {
             crate::formats::jsonl::write_record(&mut jsonl, r).unwrap();

@@ -235,11 +235,17 @@ pub fn select<'a>(
 #[derive(Debug, Clone, Copy)]
 struct Row<'a> {
     /// Model indices: in order of first appearance while gathering, sorted names after.
-    a: usize,
-    b: usize,
+    /// (`u32`: a row is 32 bytes, and there is one per rated vote.)
+    a: u32,
+    b: u32,
     winner: Winner,
     tstamp: f64,
     judge: &'a str,
+}
+
+/// A model index as a row holds it.
+fn model_index(i: usize) -> u32 {
+    u32::try_from(i).expect("model index below 2^32")
 }
 
 /// The rows that are rated (self-battles left out): their positions in the input, their
@@ -318,8 +324,8 @@ fn gather<'a>(all: &'a RatingRows, filter: &FilterOptions, seed: u64) -> Gathere
         .map(|&i| {
             let r = &all.rows[i];
             Row {
-                a: remap[r.a as usize],
-                b: remap[r.b as usize],
+                a: model_index(remap[r.a as usize]),
+                b: model_index(remap[r.b as usize]),
                 winner: r.winner,
                 tstamp: r.tstamp,
                 judge: all.judges.name(r.judge),
@@ -415,10 +421,9 @@ fn finish(
     if votes.is_empty() {
         return Err(RatingsError::NoBattles { records });
     }
-    let ab: Vec<(usize, usize)> = votes.iter().map(|r| (r.a, r.b)).collect();
     let battles: Vec<Battle> = time_order(votes, |r| r.tstamp)
         .into_iter()
-        .map(|i| Battle::new(votes[i].a, votes[i].b, votes[i].winner))
+        .map(|i| Battle::new(votes[i].a as usize, votes[i].b as usize, votes[i].winner))
         .collect();
     let n = names.len();
     let elo = online_elo(n, battles.iter().copied(), EloParams::default());
@@ -427,7 +432,7 @@ fn finish(
 
     // θ (natural, mean zero), and per-model interval offsets on θ.
     let (theta, lower, upper, style_coefficients, converged) = if opts.style_control {
-        fit_with_style(sides, votes, &ab, n, opts)
+        fit_with_style(sides, votes, n, opts)
     } else {
         let fit = fit_bt(
             &cells,
@@ -521,8 +526,8 @@ fn finish(
         &theta,
         votes.iter().map(|r| judges::JudgedVote {
             judge: r.judge,
-            a: r.a,
-            b: r.b,
+            a: r.a as usize,
+            b: r.b as usize,
             winner: r.winner,
         }),
     );
@@ -566,18 +571,16 @@ type StyleResult = (
 fn fit_with_style(
     sides: &[(StyleCounts, StyleCounts)],
     kept: &[Row<'_>],
-    ab: &[(usize, usize)],
     n: usize,
     opts: &LeaderboardOptions,
 ) -> StyleResult {
     let features = style::style_features(sides);
     let battles: Vec<style::StyleBattle> = kept
         .iter()
-        .zip(ab)
         .zip(&features)
-        .map(|((r, &(a, b)), f)| style::StyleBattle {
-            a,
-            b,
+        .map(|(r, f)| style::StyleBattle {
+            a: r.a as usize,
+            b: r.b as usize,
             y: r.winner.score_a(),
             features: *f,
         })
@@ -689,8 +692,8 @@ pub(crate) mod oracle {
             } else {
                 kept.push(r);
                 rows.push(Row {
-                    a: models.id(&r.model_a),
-                    b: models.id(&r.model_b),
+                    a: model_index(models.id(&r.model_a)),
+                    b: model_index(models.id(&r.model_b)),
                     winner: r.winner,
                     tstamp: r.tstamp,
                     judge: &r.judge,
@@ -721,8 +724,8 @@ pub(crate) mod oracle {
         // none).
         let mut used = vec![false; models.names().len()];
         for r in &rows {
-            used[r.a] = true;
-            used[r.b] = true;
+            used[r.a as usize] = true;
+            used[r.b as usize] = true;
         }
         let (sorted, rank) = models.into_sorted();
         let mut original = vec![0; rank.len()];
@@ -738,8 +741,8 @@ pub(crate) mod oracle {
             }
         }
         for r in &mut rows {
-            r.a = remap[r.a];
-            r.b = remap[r.b];
+            r.a = model_index(remap[r.a as usize]);
+            r.b = model_index(remap[r.b as usize]);
         }
         (kept, rows, names, s)
     }
