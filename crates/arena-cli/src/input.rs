@@ -60,9 +60,9 @@ pub fn read_rows(files: &[PathBuf], skip_bad: bool, style: bool) -> Result<RowSi
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get));
     let mut sink = RowSink::new(style);
     for path in files {
-        let parts =
-            split(path, threads).with_context(|| format!("cannot read {}", path.display()))?;
         let estimate = estimate_records(path).unwrap_or(0);
+        let parts = split(path, threads, estimate)
+            .with_context(|| format!("cannot read {}", path.display()))?;
         let errors = match parts {
             None => {
                 sink.reserve(estimate);
@@ -121,8 +121,8 @@ struct Part {
     format: Format,
 }
 
-/// The parts `path` is read in, or `None` to read it whole.
-fn split(path: &Path, threads: usize) -> std::io::Result<Option<Vec<Part>>> {
+/// The parts `path` (of about `records` records) is read in, or `None` to read it whole.
+fn split(path: &Path, threads: usize, records: usize) -> std::io::Result<Option<Vec<Part>>> {
     let len = std::fs::metadata(path)?.len();
     if threads < 2 || len < SPLIT_BYTES {
         return Ok(None);
@@ -154,7 +154,6 @@ fn split(path: &Path, threads: usize) -> std::io::Result<Option<Vec<Part>>> {
             starts.push(start);
         }
     }
-    let records = estimate_records(path)?;
     let parts: Vec<Part> = starts
         .iter()
         .enumerate()

@@ -137,11 +137,13 @@ pub struct VoteRecord {
     pub app_version: String,
 }
 
-fn one() -> u32 {
+/// `turn`'s default (also the ratings' JSON view's, `formats::rows`).
+pub(crate) fn one() -> u32 {
     1
 }
 
-fn yes() -> bool {
+/// `anony`'s default.
+pub(crate) fn yes() -> bool {
     true
 }
 

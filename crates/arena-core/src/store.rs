@@ -135,7 +135,7 @@ pub trait Store {
         self.votes_mapped(|v| v).await
     }
     /// All votes, oldest first, each passed through `f` as it is decoded, so a reader that
-    /// keeps only part of each vote (the ratings' slimmed records) never holds them all whole.
+    /// keeps only part of each vote (the ratings' rows) never holds them all whole.
     async fn votes_mapped<T>(&self, f: impl FnMut(VoteRecord) -> T) -> Result<Vec<T>, StoreError>;
     async fn vote_count(&self) -> Result<usize, StoreError>;
     /// The ids of all votes, in key order. No record is decoded, so a reader that keeps the

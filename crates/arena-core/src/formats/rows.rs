@@ -115,19 +115,13 @@ impl RowSink {
         if !self.fresh(key) {
             return false;
         }
-        let heavy = !(f.conversation_a.is_empty()
-            && f.conversation_b.is_empty()
-            && f.conv_metadata.is_none()
-            && f.dedup_tag.is_none()
-            && f.category_tag.is_none());
-        if heavy {
-            let h = &mut self.heavy;
-            h.conversation_a = f.conversation_a;
-            h.conversation_b = f.conversation_b;
-            h.conv_metadata = f.conv_metadata;
-            h.dedup_tag = f.dedup_tag;
-            h.category_tag = f.category_tag;
-        }
+        let heavy = self.fill_heavy(
+            f.conversation_a,
+            f.conversation_b,
+            f.conv_metadata,
+            f.dedup_tag,
+            f.category_tag,
+        );
         let s = Scalars {
             model_a: f.model_a,
             model_b: f.model_b,
@@ -165,17 +159,13 @@ impl RowSink {
         if !self.fresh(key) {
             return Ok(false);
         }
-        let heavy = !(v.conversation_a.is_empty()
-            && v.conversation_b.is_empty()
-            && v.conv_metadata.is_none()
-            && v.dedup_tag.is_none()
-            && v.category_tag.is_none());
-        let h = &mut self.heavy;
-        h.conversation_a = v.conversation_a;
-        h.conversation_b = v.conversation_b;
-        h.conv_metadata = v.conv_metadata.map(|m| m.0);
-        h.dedup_tag = v.dedup_tag;
-        h.category_tag = v.category_tag.map(|t| t.0);
+        let heavy = self.fill_heavy(
+            v.conversation_a,
+            v.conversation_b,
+            v.conv_metadata.map(|m| m.0),
+            v.dedup_tag,
+            v.category_tag.map(|t| t.0),
+        );
         let s = Scalars {
             model_a: &v.model_a,
             model_b: &v.model_b,
@@ -196,6 +186,33 @@ impl RowSink {
             self.clear_heavy();
         }
         Ok(true)
+    }
+
+    /// Puts a vote's heavy fields into the reused record; false (nothing stored) when it has
+    /// none, the common case.
+    fn fill_heavy(
+        &mut self,
+        conversation_a: Vec<Message>,
+        conversation_b: Vec<Message>,
+        conv_metadata: Option<serde_json::Value>,
+        dedup_tag: Option<serde_json::Value>,
+        category_tag: Option<serde_json::Value>,
+    ) -> bool {
+        if conversation_a.is_empty()
+            && conversation_b.is_empty()
+            && conv_metadata.is_none()
+            && dedup_tag.is_none()
+            && category_tag.is_none()
+        {
+            return false;
+        }
+        let h = &mut self.heavy;
+        h.conversation_a = conversation_a;
+        h.conversation_b = conversation_b;
+        h.conv_metadata = conv_metadata;
+        h.dedup_tag = dedup_tag;
+        h.category_tag = category_tag;
+        true
     }
 
     fn clear_heavy(&mut self) {
@@ -352,9 +369,9 @@ struct JsonView<'a> {
     conversation_a: Vec<Message>,
     #[serde(default)]
     conversation_b: Vec<Message>,
-    #[serde(default = "one")]
+    #[serde(default = "crate::record::one")]
     turn: u32,
-    #[serde(default = "yes")]
+    #[serde(default = "crate::record::yes")]
     anony: bool,
     #[serde(default, borrow)]
     language: Cow<'a, str>,
@@ -373,6 +390,42 @@ struct JsonView<'a> {
     #[allow(dead_code)]
     #[serde(default, borrow)]
     app_version: Cow<'a, str>,
+}
+
+/// The visits of a JSON value that is not an object, for the visitors below that reduce
+/// objects: the value is consumed (arrays element by element) and `$value` returned.
+/// `numbers` adds the number visits, for visitors that do not read numbers themselves.
+macro_rules! not_an_object {
+    (numbers, $value:expr) => {
+        not_an_object!($value);
+        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+    };
+    ($value:expr) => {
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut s: A,
+        ) -> Result<Self::Value, A::Error> {
+            while s.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+            Ok($value)
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+    };
 }
 
 /// An object key, borrowed from the input unless it holds escapes (`Cow<str>`'s own
@@ -453,28 +506,7 @@ impl<'de> serde::de::Visitor<'de> for MetaVisitor {
     }
 
     // Anything but an object: no key is found in it, as in a `Value` that is not an object.
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut s: A) -> Result<Self::Value, A::Error> {
-        while s.next_element::<serde::de::IgnoredAny>()?.is_some() {}
-        Ok(serde_json::Value::Array(Vec::new()))
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(serde_json::Value::Bool(false))
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(serde_json::Value::Bool(false))
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(serde_json::Value::Bool(false))
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(serde_json::Value::Bool(false))
-    }
-    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(serde_json::Value::Bool(false))
-    }
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(serde_json::Value::Null)
-    }
+    not_an_object!(numbers, serde_json::Value::Null);
 }
 
 /// One style value of `conv_metadata`: a number as it is, an object as the sum of its number
@@ -541,10 +573,7 @@ impl<'de> serde::de::Visitor<'de> for CountsVisitor {
         }
         Ok(MaybeCounts::Counts(pairs))
     }
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut s: A) -> Result<Self::Value, A::Error> {
-        while s.next_element::<serde::de::IgnoredAny>()?.is_some() {}
-        Ok(MaybeCounts::Other)
-    }
+    not_an_object!(MaybeCounts::Other);
     fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
         Ok(MaybeCounts::Number(v.into()))
     }
@@ -553,15 +582,6 @@ impl<'de> serde::de::Visitor<'de> for CountsVisitor {
     }
     fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
         Ok(serde_json::Number::from_f64(v).map_or(MaybeCounts::Other, MaybeCounts::Number))
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(MaybeCounts::Other)
-    }
-    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(MaybeCounts::Other)
-    }
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(MaybeCounts::Other)
     }
 }
 
@@ -605,28 +625,7 @@ impl<'de> serde::de::Visitor<'de> for TagsVisitor {
         }
         Ok(serde_json::Value::Object(out))
     }
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut s: A) -> Result<Self::Value, A::Error> {
-        while s.next_element::<serde::de::IgnoredAny>()?.is_some() {}
-        Ok(serde_json::Value::Array(Vec::new()))
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(serde_json::Value::Bool(false))
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(serde_json::Value::Bool(false))
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(serde_json::Value::Bool(false))
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(serde_json::Value::Bool(false))
-    }
-    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(serde_json::Value::Bool(false))
-    }
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(serde_json::Value::Null)
-    }
+    not_an_object!(numbers, serde_json::Value::Null);
 }
 
 /// An inner object of `category_tag` as the keys whose (last) value is `true`; `None` when
@@ -661,42 +660,10 @@ impl<'de> Deserialize<'de> for TrueKeys {
                         .collect(),
                 )))
             }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                self,
-                mut s: A,
-            ) -> Result<TrueKeys, A::Error> {
-                while s.next_element::<serde::de::IgnoredAny>()?.is_some() {}
-                Ok(TrueKeys(None))
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<TrueKeys, E> {
-                Ok(TrueKeys(None))
-            }
-            fn visit_i64<E>(self, _: i64) -> Result<TrueKeys, E> {
-                Ok(TrueKeys(None))
-            }
-            fn visit_u64<E>(self, _: u64) -> Result<TrueKeys, E> {
-                Ok(TrueKeys(None))
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<TrueKeys, E> {
-                Ok(TrueKeys(None))
-            }
-            fn visit_str<E>(self, _: &str) -> Result<TrueKeys, E> {
-                Ok(TrueKeys(None))
-            }
-            fn visit_unit<E>(self) -> Result<TrueKeys, E> {
-                Ok(TrueKeys(None))
-            }
+            not_an_object!(numbers, TrueKeys(None));
         }
         d.deserialize_any(V)
     }
-}
-
-fn one() -> u32 {
-    1
-}
-
-fn yes() -> bool {
-    true
 }
 
 #[cfg(test)]

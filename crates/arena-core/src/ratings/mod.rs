@@ -18,7 +18,6 @@ pub mod judges;
 pub(crate) mod linalg;
 pub mod matrices;
 pub mod rows;
-pub mod slim;
 pub mod style;
 pub mod synthetic;
 

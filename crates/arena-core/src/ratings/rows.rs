@@ -440,28 +440,9 @@ impl RatingRows {
 
 /// A record with no heavy fields (what a plain CSV row or a bare vote is).
 pub(crate) fn bare_record() -> VoteRecord {
-    VoteRecord {
-        id: String::new(),
-        schema: None,
-        arena_id: String::new(),
-        question_id: String::new(),
-        model_a: String::new(),
-        model_b: String::new(),
-        winner: Winner::Tie,
-        judge: String::new(),
-        conversation_a: Vec::new(),
-        conversation_b: Vec::new(),
-        turn: 1,
-        anony: true,
-        language: String::new(),
-        tstamp: 0.0,
-        conv_metadata: None,
-        dedup_tag: None,
-        category_tag: None,
-        categories: Vec::new(),
-        flags: Vec::new(),
-        app_version: String::new(),
-    }
+    // The record's own defaults (`turn` 1, `anony` true, nothing else).
+    serde_json::from_str(r#"{"model_a":"","model_b":"","winner":"tie"}"#)
+        .expect("a record of the defaults")
 }
 
 fn is_bare(r: &VoteRecord) -> bool {
