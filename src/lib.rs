@@ -21,7 +21,9 @@ use leptos::prelude::*;
 
 use crate::components::layout::Shell;
 use crate::router::{Page, current_page};
-use crate::state::{provide_config, provide_keyring, provide_local_models, provide_store};
+use crate::state::{
+    provide_config, provide_keyring, provide_local_models, provide_store, provide_sync,
+};
 
 /// The whole app: shared state, the shell and the page the URL's hash names.
 #[component]
@@ -29,6 +31,7 @@ pub fn App() -> impl IntoView {
     // The config joins the store's user contestants, so the store comes first.
     provide_store();
     provide_config();
+    provide_sync();
     provide_keyring();
     provide_local_models();
     let page = current_page();

@@ -158,6 +158,7 @@ async fn a_version_1_database_is_migrated_without_losing_votes() {
         [
             "contestants",
             "conversations",
+            "outbox",
             "prompts",
             "secrets",
             "settings",
@@ -165,12 +166,50 @@ async fn a_version_1_database_is_migrated_without_losing_votes() {
         ]
     );
     assert_eq!(store.votes().await.unwrap(), vec![old]);
+    // Votes from before the sync queue existed are not queued; new ones are.
+    assert_eq!(store.outbox_count().await.unwrap(), 0);
+    let new = vote("new-1", 6.0, Winner::ModelA);
+    store.record_vote(&new, None).await.unwrap();
+    assert_eq!(store.outbox().await.unwrap(), vec![new]);
     // The new stores work after the upgrade.
     store.put_secret("anthropic", "k").await.unwrap();
     assert_eq!(
         store.secret("anthropic").await.unwrap().as_deref(),
         Some("k")
     );
+}
+
+#[wasm_bindgen_test]
+async fn votes_cast_here_wait_in_the_sync_queue_until_acknowledged() {
+    let store = IdbStore::open(&unique("outbox")).await.unwrap();
+    let (late, early) = (
+        vote("q-late", 20.0, Winner::ModelB),
+        vote("q-early", 10.0, Winner::Tie),
+    );
+    store.record_vote(&late, None).await.unwrap();
+    store.record_vote(&early, None).await.unwrap();
+    // A duplicate write queues nothing twice; imported (or pulled) votes are never queued.
+    assert_eq!(
+        store.record_vote(&early, None).await.unwrap(),
+        Written::Duplicate
+    );
+    store
+        .import_votes(&[vote("pulled", 5.0, Winner::ModelA)])
+        .await
+        .unwrap();
+    assert_eq!(
+        store.outbox().await.unwrap(),
+        vec![early.clone(), late.clone()]
+    );
+    assert_eq!(store.outbox_count().await.unwrap(), 2);
+    store
+        .dequeue(&["q-early".into(), "not-there".into()])
+        .await
+        .unwrap();
+    assert_eq!(store.outbox().await.unwrap(), vec![late]);
+    // Acknowledged votes stay stored, whole.
+    assert_eq!(store.vote("q-early").await.unwrap(), Some(early));
+    assert_eq!(store.vote_count().await.unwrap(), 3);
 }
 
 #[wasm_bindgen_test]

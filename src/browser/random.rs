@@ -1,6 +1,6 @@
 //! Randomness and ids from the browser's CSPRNG (`crypto.getRandomValues`).
 
-fn fill(buf: &mut [u8]) {
+pub(crate) fn fill(buf: &mut [u8]) {
     let crypto = leptos::prelude::window()
         .crypto()
         .expect("crypto.getRandomValues is available in every supported browser");

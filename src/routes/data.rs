@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::data::{ExportButtons, ImportForm};
+use crate::components::data::{ExportButtons, ImportForm, SyncPanel};
 
 #[component]
 pub fn DataPage() -> impl IntoView {
@@ -17,5 +17,6 @@ pub fn DataPage() -> impl IntoView {
         </section>
         <ImportForm />
         <ExportButtons />
+        <SyncPanel />
     }
 }

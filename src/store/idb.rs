@@ -200,7 +200,7 @@ impl Store for IdbStore {
         conversation: Option<&Conversation>,
     ) -> Result<Written, StoreError> {
         let json = encode(vote)?;
-        let tx = self.writing([stores::VOTES, stores::CONVERSATIONS])?;
+        let tx = self.writing([stores::VOTES, stores::CONVERSATIONS, stores::OUTBOX])?;
         let votes = tx.object_store(stores::VOTES).map_err(error)?;
         let existing: Option<StoredVote> = votes
             .get(vote.id.as_str())
@@ -218,6 +218,16 @@ impl Store for IdbStore {
                 tstamp: vote.tstamp,
                 json,
             })
+            .serde()
+            .map_err(error)?
+            .await
+            .map_err(error)?;
+        tx.object_store(stores::OUTBOX)
+            .map_err(error)?
+            .put(Stored {
+                json: "true".into(),
+            })
+            .with_key(vote.id.clone())
             .serde()
             .map_err(error)?
             .await
@@ -356,6 +366,65 @@ impl Store for IdbStore {
             .await
             .map_err(error)?;
         Ok(n as usize)
+    }
+
+    async fn outbox(&self) -> Result<Vec<VoteRecord>, StoreError> {
+        let tx = self
+            .db
+            .transaction([stores::OUTBOX, stores::VOTES])
+            .build()
+            .map_err(error)?;
+        let ids: Vec<String> = tx
+            .object_store(stores::OUTBOX)
+            .map_err(error)?
+            .get_all_keys::<String>()
+            .primitive()
+            .map_err(error)?
+            .await
+            .map_err(error)?
+            .collect::<Result<_, _>>()
+            .map_err(error)?;
+        let votes = tx.object_store(stores::VOTES).map_err(error)?;
+        // Every read is issued before the first is awaited, as in `import_votes`.
+        let reads = ids
+            .iter()
+            .map(|id| votes.get(id.as_str()).serde().map_err(error))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut queued = Vec::with_capacity(ids.len());
+        for read in reads {
+            let stored: Option<StoredVote> = read.await.map_err(error)?;
+            if let Some(s) = stored {
+                queued.push((s.tstamp, decode::<VoteRecord>(&s.json)?));
+            }
+        }
+        queued.sort_by(|a, b| a.0.total_cmp(&b.0));
+        Ok(queued.into_iter().map(|(_, v)| v).collect())
+    }
+
+    async fn outbox_count(&self) -> Result<usize, StoreError> {
+        let tx = self.db.transaction(stores::OUTBOX).build().map_err(error)?;
+        let n: u32 = tx
+            .object_store(stores::OUTBOX)
+            .map_err(error)?
+            .count()
+            .primitive()
+            .map_err(error)?
+            .await
+            .map_err(error)?;
+        Ok(n as usize)
+    }
+
+    async fn dequeue(&self, ids: &[String]) -> Result<(), StoreError> {
+        let tx = self.writing(stores::OUTBOX)?;
+        let os = tx.object_store(stores::OUTBOX).map_err(error)?;
+        let deletes = ids
+            .iter()
+            .map(|id| os.delete(id.as_str()).primitive().map_err(error))
+            .collect::<Result<Vec<_>, _>>()?;
+        for d in deletes {
+            d.await.map_err(error)?;
+        }
+        tx.commit().await.map_err(error)
     }
 
     async fn put_conversation(&self, conversation: &Conversation) -> Result<(), StoreError> {

@@ -36,6 +36,10 @@ pub struct ArenaConfig {
     pub categories: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sync_url: Option<String>,
+    /// Whether votes pushed to the sync server carry their conversations (the prompts and
+    /// answers); by default only the verdicts go.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sync_conversations: bool,
     /// Favour pairs whose order is least certain when picking contestants.
     #[serde(default)]
     pub efficient_pairing: bool,

@@ -9,6 +9,7 @@ pub mod battle;
 pub mod config;
 pub mod record;
 pub mod store;
+pub mod sync;
 
 pub use config::{ArenaConfig, ConfigError};
 pub use record::{Message, VoteRecord, Winner};

@@ -11,7 +11,7 @@
 //!   other stores.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -22,7 +22,7 @@ use crate::record::{Message, VoteRecord};
 
 /// Current schema version of the browser database. Each version's migration is listed in
 /// [`MIGRATIONS`].
-pub const DB_VERSION: u32 = 2;
+pub const DB_VERSION: u32 = 3;
 
 /// Object store names, shared by every implementation.
 pub mod stores {
@@ -32,12 +32,14 @@ pub mod stores {
     pub const PROMPTS: &str = "prompts";
     pub const SETTINGS: &str = "settings";
     pub const SECRETS: &str = "secrets";
+    /// Ids of votes cast here that no sync server has acknowledged yet (out-of-line keys).
+    pub const OUTBOX: &str = "outbox";
 }
 
 /// What each schema version adds. Version 1 was the first release's layout (votes and
 /// settings); version 2 split conversations, contestants, prompts and secrets into stores of
-/// their own and indexed votes by time.
-pub const MIGRATIONS: [(u32, &[&str]); 2] = [
+/// their own and indexed votes by time; version 3 added the sync queue.
+pub const MIGRATIONS: [(u32, &[&str]); 3] = [
     (1, &[stores::VOTES, stores::SETTINGS]),
     (
         2,
@@ -48,6 +50,7 @@ pub const MIGRATIONS: [(u32, &[&str]); 2] = [
             stores::SECRETS,
         ],
     ),
+    (3, &[stores::OUTBOX]),
 ];
 
 /// The object stores a database at `old` must create to reach [`DB_VERSION`], in order.
@@ -116,8 +119,9 @@ impl ImportReport {
 /// The app's storage. Futures are not `Send`: the browser is single-threaded.
 #[allow(async_fn_in_trait)]
 pub trait Store {
-    /// Writes a vote and marks its conversation voted, atomically. A vote id already present
-    /// is left as it is and reported as [`Written::Duplicate`].
+    /// Writes a vote, queues it for sync ([`Store::outbox`]) and marks its conversation voted,
+    /// atomically. A vote id already present is left as it is and reported as
+    /// [`Written::Duplicate`].
     async fn record_vote(
         &self,
         vote: &VoteRecord,
@@ -141,6 +145,13 @@ pub trait Store {
     /// The ids of all votes, in key order. No record is decoded, so a reader that keeps the
     /// votes it has read fetches only the new ones ([`Store::vote`]) after a write.
     async fn vote_ids(&self) -> Result<Vec<String>, StoreError>;
+
+    /// The votes cast here that no sync server has acknowledged yet, oldest first. Votes only
+    /// enter the queue through [`Store::record_vote`]: imported and pulled votes are not sent.
+    async fn outbox(&self) -> Result<Vec<VoteRecord>, StoreError>;
+    async fn outbox_count(&self) -> Result<usize, StoreError>;
+    /// Takes acknowledged (or refused for good) votes out of the queue; unknown ids are ignored.
+    async fn dequeue(&self, ids: &[String]) -> Result<(), StoreError>;
 
     async fn put_conversation(&self, conversation: &Conversation) -> Result<(), StoreError>;
     async fn conversation(&self, id: &str) -> Result<Option<Conversation>, StoreError>;
@@ -180,6 +191,7 @@ struct Inner {
     prompt_sets: BTreeMap<String, PromptSet>,
     settings: BTreeMap<String, serde_json::Value>,
     secrets: BTreeMap<String, String>,
+    outbox: BTreeSet<String>,
     contestants: BTreeMap<String, Contestant>,
 }
 
@@ -202,6 +214,7 @@ impl Store for MemoryStore {
         let seq = inner.next_seq;
         inner.next_seq += 1;
         inner.votes.insert(vote.id.clone(), (seq, vote.clone()));
+        inner.outbox.insert(vote.id.clone());
         if let Some(c) = conversation {
             let mut c = c.clone();
             c.voted = true;
@@ -244,6 +257,29 @@ impl Store for MemoryStore {
 
     async fn vote_ids(&self) -> Result<Vec<String>, StoreError> {
         Ok(self.inner.borrow().votes.keys().cloned().collect())
+    }
+
+    async fn outbox(&self) -> Result<Vec<VoteRecord>, StoreError> {
+        let inner = self.inner.borrow();
+        let mut queued: Vec<_> = inner
+            .outbox
+            .iter()
+            .filter_map(|id| inner.votes.get(id))
+            .collect();
+        queued.sort_by(|a, b| a.1.tstamp.total_cmp(&b.1.tstamp).then(a.0.cmp(&b.0)));
+        Ok(queued.into_iter().map(|(_, v)| v.clone()).collect())
+    }
+
+    async fn outbox_count(&self) -> Result<usize, StoreError> {
+        Ok(self.inner.borrow().outbox.len())
+    }
+
+    async fn dequeue(&self, ids: &[String]) -> Result<(), StoreError> {
+        let mut inner = self.inner.borrow_mut();
+        for id in ids {
+            inner.outbox.remove(id);
+        }
+        Ok(())
     }
 
     async fn put_conversation(&self, conversation: &Conversation) -> Result<(), StoreError> {
@@ -354,12 +390,54 @@ mod tests {
     }
 
     #[test]
+    fn votes_cast_here_are_queued_until_dequeued_and_imports_never_are() {
+        let store = MemoryStore::new();
+        block_on(async {
+            store.record_vote(&vote("late", 2.0), None).await.unwrap();
+            store.record_vote(&vote("early", 1.0), None).await.unwrap();
+            // A second write of the same vote queues nothing new.
+            store.record_vote(&vote("early", 1.0), None).await.unwrap();
+            store.import_votes(&[vote("imported", 0.5)]).await.unwrap();
+            let queued: Vec<_> = store
+                .outbox()
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|v| v.id)
+                .collect();
+            assert_eq!(queued, ["early", "late"]);
+            assert_eq!(store.outbox_count().await.unwrap(), 2);
+            store
+                .dequeue(&["early".into(), "unknown".into()])
+                .await
+                .unwrap();
+            let queued: Vec<_> = store
+                .outbox()
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|v| v.id)
+                .collect();
+            assert_eq!(queued, ["late"]);
+            // Dequeued votes stay stored.
+            assert_eq!(store.vote_count().await.unwrap(), 3);
+        });
+    }
+
+    #[test]
     fn migrations_from_each_version_create_exactly_the_missing_stores() {
-        assert_eq!(stores_to_create(0).len(), 6);
+        assert_eq!(stores_to_create(0).len(), 7);
         assert_eq!(
             stores_to_create(1),
-            vec!["conversations", "contestants", "prompts", "secrets"]
+            vec![
+                "conversations",
+                "contestants",
+                "prompts",
+                "secrets",
+                "outbox"
+            ]
         );
+        assert_eq!(stores_to_create(2), vec!["outbox"]);
         assert!(stores_to_create(DB_VERSION).is_empty());
     }
 

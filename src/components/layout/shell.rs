@@ -41,6 +41,7 @@ pub fn Shell(page: ReadSignal<Page>, children: Children) -> impl IntoView {
                     })
                     .collect_view()}
             </nav>
+            <crate::components::data::SyncIndicator />
             <ThemeToggle />
         </header>
         <main id="main" class="page" tabindex="-1">
