@@ -1191,6 +1191,50 @@ fn cors_only_for_allowed_origins_and_rate_limit_answers_429() {
         assert!(statuses.contains(&429), "{statuses:?}");
         assert!(statuses.iter().all(|s| *s == 200 || *s == 429));
     });
+
+    // Behind a trusted proxy each forwarded client has its own bucket; without the flag the
+    // header is ignored, so forged addresses share the one bucket of the peer.
+    let proxied = Server::start(
+        &t.sqlite(),
+        &t.path("log4"),
+        &["--rate-limit", "1", "--trusted-proxy", "127.0.0.1"],
+    );
+    rt().block_on(async {
+        let c = client();
+        let health = |base: &str, from: &str| {
+            c.get(format!("{base}/v1/health"))
+                .header("x-forwarded-for", from)
+                .send()
+        };
+        let mut first = Vec::new();
+        for _ in 0..20 {
+            first.push(
+                health(&proxied.base, "198.51.100.1")
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16(),
+            );
+        }
+        assert!(first.contains(&429), "{first:?}");
+        assert_eq!(
+            health(&proxied.base, "198.51.100.2")
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
+        for _ in 0..20 {
+            let _ = health(&limited.base, "198.51.100.3").await.unwrap();
+        }
+        assert_eq!(
+            health(&limited.base, "198.51.100.4")
+                .await
+                .unwrap()
+                .status(),
+            429
+        );
+    });
 }
 
 #[test]

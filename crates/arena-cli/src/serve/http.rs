@@ -46,6 +46,7 @@ struct AppState {
     write_token: Arc<[u8]>,
     read_token: Option<Arc<[u8]>>,
     limiter: Arc<Limiter>,
+    trusted_proxies: Arc<[IpAddr]>,
     /// The last leaderboard served and the highest cursor it covers: votes are never
     /// rewritten and cursors commit in order, so the same highest cursor means the same votes.
     leaderboard: Arc<Mutex<Option<CachedLeaderboard>>>,
@@ -78,6 +79,7 @@ pub fn router(store: Store, s: &Settings) -> Result<Router> {
         write_token: s.write_token.as_bytes().into(),
         read_token: s.read_token.as_ref().map(|t| t.as_bytes().into()),
         limiter: Arc::new(Limiter::new(s.rate_limit)),
+        trusted_proxies: s.trusted_proxies.clone().into(),
         leaderboard: Arc::new(Mutex::new(None)),
     };
     let api = Router::new()
@@ -174,11 +176,34 @@ impl Limiter {
     }
 }
 
+/// The address a request is rate-limited by: the peer's, or behind a trusted proxy the last
+/// `X-Forwarded-For` entry that is not a trusted proxy (entries to its left could be forged
+/// by the client; a malformed entry stops the walk at the last address known good).
+fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
+    let mut ip = peer;
+    if !trusted.contains(&peer) {
+        return ip;
+    }
+    let values: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    for entry in values.iter().rev().flat_map(|v| v.rsplit(',')) {
+        match entry.trim().parse::<IpAddr>() {
+            Ok(a) if trusted.contains(&a) => ip = a,
+            Ok(a) => return a,
+            Err(_) => return ip,
+        }
+    }
+    ip
+}
+
 async fn rate_limit(State(st): State<AppState>, req: Request, next: Next) -> Response {
     let ip = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip());
+        .map(|c| client_ip(c.0.ip(), req.headers(), &st.trusted_proxies));
     if let Some(ip) = ip
         && !st.limiter.allow(ip)
     {
@@ -458,4 +483,50 @@ async fn leaderboard(State(st): State<AppState>, headers: HeaderMap) -> Result<R
         text.to_string(),
     )
         .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn xff(values: &[&str]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for v in values {
+            h.append("x-forwarded-for", HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn the_client_address_comes_from_forwarded_for_only_behind_a_trusted_proxy() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let proxy = [ip("10.0.0.1"), ip("10.0.0.2")];
+        let peer = ip("10.0.0.1");
+        // Not trusted: the header is the client's word and is ignored.
+        assert_eq!(
+            client_ip(ip("203.0.113.9"), &xff(&["198.51.100.7"]), &proxy),
+            ip("203.0.113.9")
+        );
+        assert_eq!(client_ip(peer, &xff(&["198.51.100.7"]), &[]), peer);
+        // Trusted: the last entry that is not a proxy; a forged left part does not count.
+        assert_eq!(
+            client_ip(peer, &xff(&["1.2.3.4, 198.51.100.7"]), &proxy),
+            ip("198.51.100.7")
+        );
+        assert_eq!(
+            client_ip(peer, &xff(&["198.51.100.7, 10.0.0.2"]), &proxy),
+            ip("198.51.100.7")
+        );
+        assert_eq!(
+            client_ip(peer, &xff(&["1.2.3.4", "2001:db8::1"]), &proxy),
+            ip("2001:db8::1")
+        );
+        // No header, or garbage: the last address known good.
+        assert_eq!(client_ip(peer, &HeaderMap::new(), &proxy), peer);
+        assert_eq!(client_ip(peer, &xff(&["1.2.3.4, nonsense"]), &proxy), peer);
+        assert_eq!(
+            client_ip(peer, &xff(&["junk, 10.0.0.2"]), &proxy),
+            ip("10.0.0.2")
+        );
+    }
 }

@@ -39,6 +39,11 @@ pub struct ServeArgs {
     /// Requests per second allowed to one client address (with a burst of twice that).
     #[arg(long, default_value_t = 50.0)]
     pub rate_limit: f64,
+    /// The address of a reverse proxy in front of the server (repeatable): for requests from
+    /// it, the client address (for the rate limit) is the last `X-Forwarded-For` entry that
+    /// is not itself a trusted proxy. Without it the header is ignored, since anyone can send it.
+    #[arg(long = "trusted-proxy", value_name = "IP")]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Seconds a request may take, its body included (408 beyond); also how long a shutdown
     /// waits for the requests in flight.
     #[arg(long, default_value_t = 30)]
@@ -52,6 +57,7 @@ pub struct Settings {
     pub read_token: Option<String>,
     pub allow_origins: Vec<String>,
     pub rate_limit: f64,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     pub dist: Option<PathBuf>,
     pub request_timeout: Duration,
 }
@@ -74,6 +80,7 @@ pub fn run(a: &ServeArgs) -> Result<()> {
         read_token,
         allow_origins: a.allow_origins.clone(),
         rate_limit: a.rate_limit,
+        trusted_proxies: a.trusted_proxies.clone(),
         dist: a.dist.clone(),
         request_timeout: Duration::from_secs(a.request_timeout),
     };
