@@ -131,7 +131,7 @@ pub fn SyncPanel() -> impl IntoView {
                 <span class="sync-dot" data-state=move || status.get().state()></span>
                 <span data-testid="sync-detail">{move || status.get().label()}</span>
                 {move || (sync.pulled.get() > 0).then(|| view! {
-                    <span class="muted">{format!("· {} votes pulled this session", sync.pulled.get())}</span>
+                    <span class="muted">{move || { let n = sync.pulled.get(); format!("· {n} {} pulled this session", if n == 1 { "vote" } else { "votes" }) }}</span>
                 })}
             </div>
             <form class="sync-form" on:submit=save>
