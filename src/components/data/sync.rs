@@ -48,9 +48,12 @@ pub fn SyncPanel() -> impl IntoView {
             Some(sync_settings(&s, cu.as_deref()).await)
         }
     });
-    // The address field starts as the server in use.
+    // The address field shows the server in use until the judge types in it.
+    let typed = RwSignal::new(false);
     Effect::new(move |_| {
-        if let Some(Some(s)) = current.get() {
+        if let Some(Some(s)) = current.get()
+            && !typed.get_untracked()
+        {
             url.set(s.url.unwrap_or_default());
         }
     });
@@ -66,6 +69,7 @@ pub fn SyncPanel() -> impl IntoView {
             match sync.configure(s.as_ref(), &address, t.as_deref()).await {
                 Ok(()) => {
                     token.set(String::new());
+                    typed.set(false);
                     error.set(None);
                     saved.set(Some(format!("Syncing with {address}.")));
                     changed.update(|n| *n += 1);
@@ -140,7 +144,10 @@ pub fn SyncPanel() -> impl IntoView {
                     <input type="url" data-testid="sync-url" placeholder="https://arena.example.org"
                         autocomplete="off" spellcheck="false"
                         prop:value=move || url.get()
-                        on:input=move |ev| url.set(event_target_value(&ev)) />
+                        on:input=move |ev| {
+                            typed.set(true);
+                            url.set(event_target_value(&ev));
+                        } />
                 </label>
                 <label class="field">
                     <span>"Token"</span>

@@ -99,7 +99,8 @@ test('two judges sync through the server and see the same leaderboard', async (t
   await shellA.open('#/data');
   await waitForSync(a.page, 'error');
   assert.match(await indicator(a.page).textContent(), /no token/);
-  assert.equal(await a.page.getByTestId('sync-url').inputValue(), server.url);
+  await until('the address field shows the config\'s server', async () =>
+    (await a.page.getByTestId('sync-url').inputValue()) === server.url);
   await a.page.getByTestId('sync-token').fill(server.token);
   await a.page.getByTestId('sync-save').click();
   await waitForSync(a.page, 'synced');
