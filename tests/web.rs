@@ -160,6 +160,7 @@ async fn a_version_1_database_is_migrated_without_losing_votes() {
             "conversations",
             "outbox",
             "prompts",
+            "ratings",
             "secrets",
             "settings",
             "votes"
@@ -177,6 +178,109 @@ async fn a_version_1_database_is_migrated_without_losing_votes() {
         store.secret("anthropic").await.unwrap().as_deref(),
         Some("k")
     );
+}
+
+#[wasm_bindgen_test]
+async fn a_version_3_database_gets_its_ratings_store_filled_from_the_votes() {
+    use arena_app::worker::cache::VoteCache;
+    use arena_core::ratings::rows::RatingRows;
+    let name = unique("migrate-v3");
+    let mut votes: Vec<VoteRecord> = (0..120u32)
+        .map(|i| {
+            let mut v = vote(
+                &format!("old-{i:03}"),
+                f64::from(i % 40),
+                Winner::ALL[(i % 4) as usize],
+            );
+            v.model_b = ["beta", "gamma", "delta"][(i % 3) as usize].into();
+            v.categories = if i % 2 == 0 {
+                vec!["math".into()]
+            } else {
+                vec![]
+            };
+            v
+        })
+        .collect();
+    {
+        // Version 3's layout, written as version 3 wrote it.
+        let db = Database::open(name.as_str())
+            .with_version(3u32)
+            .with_on_upgrade_needed(|_, db| {
+                for s in [
+                    stores::VOTES,
+                    stores::CONVERSATIONS,
+                    stores::CONTESTANTS,
+                    stores::PROMPTS,
+                ] {
+                    db.create_object_store(s)
+                        .with_key_path("id".into())
+                        .build()?;
+                }
+                for s in [stores::SETTINGS, stores::SECRETS, stores::OUTBOX] {
+                    db.create_object_store(s).build()?;
+                }
+                Ok(())
+            })
+            .await
+            .unwrap();
+        let tx = db
+            .transaction(stores::VOTES)
+            .with_mode(TransactionMode::Readwrite)
+            .build()
+            .unwrap();
+        let os = tx.object_store(stores::VOTES).unwrap();
+        for v in &votes {
+            os.put(V1Vote {
+                id: v.id.clone(),
+                tstamp: v.tstamp,
+                json: serde_json::to_string(v).unwrap(),
+            })
+            .serde()
+            .unwrap()
+            .await
+            .unwrap();
+        }
+        tx.commit().await.unwrap();
+        db.close();
+    }
+    // Two connections open at once (the page and a worker): the store is filled once.
+    let (first, second) =
+        futures_util::future::join(IdbStore::open(&name), IdbStore::open(&name)).await;
+    let (store, other) = (first.unwrap(), second.unwrap());
+    assert!(store.store_names().contains(&"ratings".to_string()));
+    // Nothing lost, and the slim store equals a fresh build from the full one.
+    votes.sort_by(|a, b| a.tstamp.total_cmp(&b.tstamp).then_with(|| a.id.cmp(&b.id)));
+    assert_eq!(store.votes().await.unwrap(), votes);
+    let (cache, _) = VoteCache::load(None, &store, &name).await.unwrap();
+    assert_eq!(cache.rows.len(), votes.len(), "each vote once");
+    let fresh = RatingRows::from_records(&votes, true);
+    let opts = arena_core::ratings::LeaderboardOptions::default();
+    for category in [None, Some("math")] {
+        let mut o = opts.clone();
+        o.filter.category = category.map(str::to_string);
+        assert_eq!(
+            arena_core::ratings::compute_leaderboard_rows(&cache.rows, &o),
+            arena_core::ratings::compute_leaderboard_rows(&fresh, &o)
+        );
+    }
+    assert_eq!(
+        cache
+            .ids
+            .iter()
+            .map(arena_core::ratings::packed::VoteId::text)
+            .collect::<Vec<_>>(),
+        votes.iter().map(|v| v.id.clone()).collect::<Vec<_>>()
+    );
+    // Opening again fills nothing twice; a new vote adds its own blob.
+    drop(other);
+    let again = IdbStore::open(&name).await.unwrap();
+    assert_eq!(again.rating_keys().await.unwrap().len(), 1);
+    again
+        .record_vote(&vote("new-1", 99.0, Winner::ModelA), None)
+        .await
+        .unwrap();
+    let (cache, _) = VoteCache::load(Some(cache), &again, &name).await.unwrap();
+    assert_eq!(cache.rows.len(), votes.len() + 1);
 }
 
 #[wasm_bindgen_test]
@@ -555,7 +659,7 @@ async fn text_is_handed_on_once_per_frame_and_the_end_flushes_at_once() {
 
 #[wasm_bindgen_test]
 async fn the_worker_vote_cache_reads_only_new_votes_and_equals_a_fresh_read() {
-    use arena_app::worker::cache::{Loaded, ONE_BY_ONE, VoteCache};
+    use arena_app::worker::cache::{COMPACT_AFTER, Loaded, VoteCache};
     let db = unique("cache");
     let store = IdbStore::open(&db).await.unwrap();
     for (id, t) in [("v-b", 20.0), ("v-a", 10.0), ("v-c", 30.0)] {
@@ -566,7 +670,12 @@ async fn the_worker_vote_cache_reads_only_new_votes_and_equals_a_fresh_read() {
     }
     let (cache, how) = VoteCache::load(None, &store, &db).await.unwrap();
     assert_eq!(how, Loaded::All);
-    let ids = |c: &VoteCache| c.ids.clone();
+    let ids = |c: &VoteCache| {
+        c.ids
+            .iter()
+            .map(arena_core::ratings::packed::VoteId::text)
+            .collect::<Vec<_>>()
+    };
     assert_eq!(ids(&cache), ["v-a", "v-b", "v-c"]);
     assert_eq!(cache.rows.len(), 3);
     assert_eq!(
@@ -599,14 +708,47 @@ async fn the_worker_vote_cache_reads_only_new_votes_and_equals_a_fresh_read() {
     let (cache, how) = VoteCache::load(Some(cache), &store, &db).await.unwrap();
     assert_eq!(how, Loaded::New(0));
 
-    // An import of many votes is read in one go; another database starts afresh.
-    let many: Vec<VoteRecord> = (0..=ONE_BY_ONE)
-        .map(|i| vote(&format!("m-{i:04}"), 100.0 + i as f64, Winner::ModelA))
+    // An import is one blob, read alone.
+    let many: Vec<VoteRecord> = (0..300)
+        .map(|i| vote(&format!("m-{i:04}"), 100.0 + f64::from(i), Winner::ModelA))
         .collect();
     store.import_votes(&many).await.unwrap();
     let (cache, how) = VoteCache::load(Some(cache), &store, &db).await.unwrap();
+    assert_eq!(how, Loaded::New(1));
+    assert_eq!(cache.rows.len(), 305);
+
+    // One blob per vote until a reader merges them; a reader that read the small blobs
+    // before the merge reads afresh once, and every reader agrees.
+    for i in 0..COMPACT_AFTER {
+        let v = vote(&format!("z-{i:03}"), 50.0, Winner::Tie);
+        store.record_vote(&v, None).await.unwrap();
+    }
+    let (mut cache, how) = VoteCache::load(Some(cache), &store, &db).await.unwrap();
+    assert_eq!(how, Loaded::New(COMPACT_AFTER));
+    let (stale, _) = VoteCache::load(None, &store, &db).await.unwrap();
+    let (replaced, merged) = cache.compaction().expect("more blobs than COMPACT_AFTER");
+    let key = store
+        .compact_ratings(&replaced, merged)
+        .await
+        .unwrap()
+        .unwrap();
+    cache.compacted(&replaced, key);
+    assert_eq!(cache.blobs(), 1);
+    assert_eq!(store.rating_keys().await.unwrap(), [key]);
+    assert!(cache.compaction().is_none());
+    let (fresh, _) = VoteCache::load(None, &store, &db).await.unwrap();
+    let (stale, how) = VoteCache::load(Some(stale), &store, &db).await.unwrap();
     assert_eq!(how, Loaded::All);
-    assert_eq!(cache.rows.len(), 5 + ONE_BY_ONE + 1);
+    let (cache, how) = VoteCache::load(Some(cache), &store, &db).await.unwrap();
+    assert_eq!(how, Loaded::New(0));
+    assert_eq!(cache.rows.len(), 305 + COMPACT_AFTER);
+    assert_eq!(cache.resolved(), fresh.resolved());
+    assert_eq!(stale.resolved(), fresh.resolved());
+    assert_eq!(
+        arena_core::ratings::compute_leaderboard_rows(&cache.rows, &opts),
+        arena_core::ratings::compute_leaderboard_rows(&fresh.rows, &opts)
+    );
+    // Another database starts afresh.
     let other = unique("cache-other");
     let other_store = IdbStore::open(&other).await.unwrap();
     let (empty, how) = VoteCache::load(Some(cache), &other_store, &other)

@@ -10,8 +10,10 @@ use std::collections::HashSet;
 
 use arena_core::config::Contestant;
 use arena_core::formats::pool::with_id;
+use arena_core::ratings::packed::{VoteId, unpack};
 use arena_core::store::{
-    Conversation, DB_VERSION, ImportReport, Store, StoreError, Written, stores, stores_to_create,
+    AUTO_INCREMENT, Conversation, DB_VERSION, ImportReport, Store, StoreError, Written, pack_votes,
+    stores, stores_to_create,
 };
 use indexed_db_futures::database::{Database, ObjectStoreName};
 use indexed_db_futures::error::{DomException, Error as IdbError, OpenDbError};
@@ -22,6 +24,9 @@ use wasm_bindgen::{JsCast, JsValue};
 
 /// The database name the app uses.
 pub const DB_NAME: &str = "arena";
+
+/// Settings key: the votes stored before the ratings store existed have their rows.
+const RATINGS_FILLED: &str = "ratings_filled";
 
 /// Stores whose records carry their own `id` (in-line keys); the rest use out-of-line keys.
 const KEYED_BY_ID: [&str; 4] = [
@@ -54,7 +59,11 @@ impl IdbStore {
                 #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
                 let old = event.old_version() as u32;
                 for store in stores_to_create(old) {
-                    if KEYED_BY_ID.contains(&store) {
+                    if AUTO_INCREMENT.contains(&store) {
+                        db.create_object_store(store)
+                            .with_auto_increment(true)
+                            .build()?;
+                    } else if KEYED_BY_ID.contains(&store) {
                         db.create_object_store(store)
                             .with_key_path("id".into())
                             .build()?;
@@ -66,7 +75,83 @@ impl IdbStore {
             })
             .await
             .map_err(open_error)?;
-        Ok(IdbStore { db })
+        let store = IdbStore { db };
+        store.fill_ratings().await?;
+        Ok(store)
+    }
+
+    /// Writes the rating rows of the votes stored before the ratings store existed (schema
+    /// version 4), once: a settings flag says it is done. The check and the write are one
+    /// read-write transaction, and IndexedDB runs those one at a time, so the page and a
+    /// worker opening together fill it once; votes written since (which have their blobs)
+    /// are left out by id.
+    async fn fill_ratings(&self) -> Result<(), StoreError> {
+        if self
+            .get_json::<bool>(stores::SETTINGS, RATINGS_FILLED)
+            .await?
+            == Some(true)
+        {
+            return Ok(());
+        }
+        let tx = self.writing([stores::VOTES, stores::RATINGS, stores::SETTINGS])?;
+        let settings = tx.object_store(stores::SETTINGS).map_err(error)?;
+        let done: Option<Stored> = settings
+            .get(RATINGS_FILLED)
+            .serde()
+            .map_err(error)?
+            .await
+            .map_err(error)?;
+        if done.is_some() {
+            return Ok(());
+        }
+        let ratings = tx.object_store(stores::RATINGS).map_err(error)?;
+        let blobs: Vec<JsValue> = ratings
+            .get_all::<JsValue>()
+            .primitive()
+            .map_err(error)?
+            .await
+            .map_err(error)?
+            .collect::<Result<_, _>>()
+            .map_err(error)?;
+        let mut have = HashSet::new();
+        for b in &blobs {
+            let (_, ids) = unpack(&js_sys::Uint8Array::new(b).to_vec())
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            have.extend(ids);
+        }
+        let votes = tx.object_store(stores::VOTES).map_err(error)?;
+        let all: Vec<StoredVote> = votes
+            .get_all()
+            .serde()
+            .map_err(error)?
+            .await
+            .map_err(error)?
+            .collect::<Result<_, _>>()
+            .map_err(error)?;
+        let missing = all
+            .iter()
+            .filter(|v| !have.contains(&VoteId::new(&v.id)))
+            .map(|v| decode::<VoteRecord>(&v.json))
+            .collect::<Result<Vec<_>, _>>()?;
+        if !missing.is_empty() {
+            let blob: JsValue = js_sys::Uint8Array::from(pack_votes(&missing).as_slice()).into();
+            ratings
+                .add(blob)
+                .primitive()
+                .map_err(error)?
+                .await
+                .map_err(error)?;
+        }
+        settings
+            .put(Stored {
+                json: "true".into(),
+            })
+            .with_key(RATINGS_FILLED.to_string())
+            .serde()
+            .map_err(error)?
+            .await
+            .map_err(error)?;
+        tx.commit().await.map_err(error)
     }
 
     /// Object store names present in the open database.
@@ -200,7 +285,12 @@ impl Store for IdbStore {
         conversation: Option<&Conversation>,
     ) -> Result<Written, StoreError> {
         let json = encode(vote)?;
-        let tx = self.writing([stores::VOTES, stores::CONVERSATIONS, stores::OUTBOX])?;
+        let tx = self.writing([
+            stores::VOTES,
+            stores::CONVERSATIONS,
+            stores::OUTBOX,
+            stores::RATINGS,
+        ])?;
         let votes = tx.object_store(stores::VOTES).map_err(error)?;
         let existing: Option<StoredVote> = votes
             .get(vote.id.as_str())
@@ -232,6 +322,13 @@ impl Store for IdbStore {
             .map_err(error)?
             .await
             .map_err(error)?;
+        tx.object_store(stores::RATINGS)
+            .map_err(error)?
+            .add(blob_value(&pack_votes(std::slice::from_ref(vote))))
+            .primitive()
+            .map_err(error)?
+            .await
+            .map_err(error)?;
         if let Some(c) = conversation {
             let mut c = c.clone();
             c.voted = true;
@@ -260,7 +357,7 @@ impl Store for IdbStore {
                 report.duplicates += 1;
             }
         }
-        let tx = self.writing(stores::VOTES)?;
+        let tx = self.writing([stores::VOTES, stores::RATINGS])?;
         let os = tx.object_store(stores::VOTES).map_err(error)?;
         // Every lookup is issued before the first is awaited: one round trip, not one per vote.
         let lookups = fresh
@@ -295,6 +392,15 @@ impl Store for IdbStore {
         }
         for w in writes {
             w.await.map_err(error)?;
+        }
+        if !new.is_empty() {
+            tx.object_store(stores::RATINGS)
+                .map_err(error)?
+                .add(blob_value(&pack_votes(&new)))
+                .primitive()
+                .map_err(error)?
+                .await
+                .map_err(error)?;
         }
         tx.commit().await.map_err(error)?;
         report.added = new.len();
@@ -366,6 +472,83 @@ impl Store for IdbStore {
             .await
             .map_err(error)?;
         Ok(n as usize)
+    }
+
+    async fn rating_keys(&self) -> Result<Vec<u64>, StoreError> {
+        let tx = self
+            .db
+            .transaction(stores::RATINGS)
+            .build()
+            .map_err(error)?;
+        let keys: Vec<f64> = tx
+            .object_store(stores::RATINGS)
+            .map_err(error)?
+            .get_all_keys::<f64>()
+            .primitive()
+            .map_err(error)?
+            .await
+            .map_err(error)?
+            .collect::<Result<_, _>>()
+            .map_err(error)?;
+        Ok(keys.into_iter().map(blob_key).collect())
+    }
+
+    async fn rating_blobs(&self, keys: &[u64]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+        let tx = self
+            .db
+            .transaction(stores::RATINGS)
+            .build()
+            .map_err(error)?;
+        let os = tx.object_store(stores::RATINGS).map_err(error)?;
+        #[allow(clippy::cast_precision_loss)]
+        let reads = keys
+            .iter()
+            .map(|&k| os.get::<JsValue, _, _>(k as f64).primitive().map_err(error))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut out = Vec::with_capacity(keys.len());
+        for r in reads {
+            let v: Option<JsValue> = r.await.map_err(error)?;
+            out.push(v.map(|v| js_sys::Uint8Array::new(&v).to_vec()));
+        }
+        Ok(out)
+    }
+
+    async fn compact_ratings(
+        &self,
+        replaced: &[u64],
+        merged: Vec<u8>,
+    ) -> Result<Option<u64>, StoreError> {
+        let tx = self.writing(stores::RATINGS)?;
+        let os = tx.object_store(stores::RATINGS).map_err(error)?;
+        let now: HashSet<u64> = os
+            .get_all_keys::<f64>()
+            .primitive()
+            .map_err(error)?
+            .await
+            .map_err(error)?
+            .map(|k| k.map(blob_key))
+            .collect::<Result<_, _>>()
+            .map_err(error)?;
+        if !replaced.iter().all(|k| now.contains(k)) {
+            return Ok(None);
+        }
+        #[allow(clippy::cast_precision_loss)]
+        let deletes = replaced
+            .iter()
+            .map(|&k| os.delete(k as f64).primitive().map_err(error))
+            .collect::<Result<Vec<_>, _>>()?;
+        for d in deletes {
+            d.await.map_err(error)?;
+        }
+        let key: f64 = os
+            .add(blob_value(&merged))
+            .with_key_type::<f64>()
+            .primitive()
+            .map_err(error)?
+            .await
+            .map_err(error)?;
+        tx.commit().await.map_err(error)?;
+        Ok(Some(blob_key(key)))
     }
 
     async fn outbox(&self) -> Result<Vec<VoteRecord>, StoreError> {
@@ -480,6 +663,17 @@ impl Store for IdbStore {
     async fn delete_contestant(&self, id: &str) -> Result<(), StoreError> {
         self.delete_key(stores::CONTESTANTS, id).await
     }
+}
+
+/// A rating blob as IndexedDB stores it: a `Uint8Array` (structured clone copies the bytes).
+fn blob_value(bytes: &[u8]) -> JsValue {
+    js_sys::Uint8Array::from(bytes).into()
+}
+
+/// A generated key (1, 2, 3, … as a double) as the integer it is.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+fn blob_key(k: f64) -> u64 {
+    k as u64
 }
 
 fn encode<T: Serialize + ?Sized>(value: &T) -> Result<String, StoreError> {

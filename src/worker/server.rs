@@ -106,16 +106,20 @@ async fn handle(state: &Shared, request: Request, file: Option<File>) {
         } => {
             state.borrow_mut().latest_leaderboard = id;
             leaderboard(state, id, &db, votes_version, &options).await;
+            compact(state).await;
         }
         Request::Ratings {
             id,
             db,
             votes_version,
         } => match votes(state, &db, votes_version).await {
-            Ok(votes) => post(&Response::Ratings {
-                id,
-                rows: ratings(&votes),
-            }),
+            Ok(votes) => {
+                post(&Response::Ratings {
+                    id,
+                    rows: ratings(&votes),
+                });
+                compact(state).await;
+            }
             Err(message) => post(&Response::Failed { id, message }),
         },
         Request::Export { id, db, format } => match export(state, &db, format).await {
@@ -145,9 +149,8 @@ async fn handle(state: &Shared, request: Request, file: Option<File>) {
             };
             match open(state, &db).await {
                 Ok(store) => {
+                    // The cached votes stay: the next request reads the import's blobs only.
                     let result = import(id, &store, file, skip_bad_lines).await;
-                    // The cached votes are stale now.
-                    state.borrow_mut().votes = None;
                     post(&Response::Imported { id, result });
                 }
                 Err(message) => post(&Response::Failed { id, message }),
@@ -196,6 +199,33 @@ async fn votes(state: &Shared, db: &str, votes_version: u64) -> Result<Rc<Rating
     let v = cache.rows.clone();
     state.borrow_mut().votes = Some(cache);
     Ok(v)
+}
+
+/// After an answer is sent: merges the cached votes' many small rating blobs into one, so
+/// the next page load reads one blob (see `VoteCache::compaction`). The cache stays in place
+/// meanwhile, so requests in between are answered from it.
+async fn compact(state: &Shared) {
+    let Some((store, (keys, merged))) = state.borrow().votes.as_ref().and_then(|c| {
+        let store = state
+            .borrow()
+            .store
+            .as_ref()
+            .filter(|(n, _)| *n == c.db)?
+            .1
+            .clone();
+        Some((store, c.compaction()?))
+    }) else {
+        return;
+    };
+    match store.compact_ratings(&keys, merged).await {
+        Ok(Some(key)) => {
+            if let Some(c) = state.borrow_mut().votes.as_mut() {
+                c.compacted(&keys, key);
+            }
+        }
+        Ok(None) => {}
+        Err(e) => web_sys::console::warn_1(&format!("worker: merging rating blobs: {e}").into()),
+    }
 }
 
 /// The rows efficient pairing reads: default options; none when the votes cannot be ranked.

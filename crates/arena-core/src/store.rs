@@ -8,7 +8,9 @@
 //! - a vote id is written once: writing an existing id again is reported as a duplicate and
 //!   changes nothing (votes are never rewritten);
 //! - secrets (API keys) live in their own store and are never returned by any listing of the
-//!   other stores.
+//!   other stores;
+//! - every stored vote's rating row is in exactly one rating blob, written in the vote's own
+//!   transaction, so the ratings never decode a record.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -18,11 +20,13 @@ use serde::{Deserialize, Serialize};
 use crate::config::Contestant;
 use crate::config::PromptSet;
 use crate::formats::pool::with_id;
+use crate::ratings::packed::{VoteId, pack};
+use crate::ratings::rows::RatingRows;
 use crate::record::{Message, VoteRecord};
 
 /// Current schema version of the browser database. Each version's migration is listed in
 /// [`MIGRATIONS`].
-pub const DB_VERSION: u32 = 3;
+pub const DB_VERSION: u32 = 4;
 
 /// Object store names, shared by every implementation.
 pub mod stores {
@@ -34,12 +38,26 @@ pub mod stores {
     pub const SECRETS: &str = "secrets";
     /// Ids of votes cast here that no sync server has acknowledged yet (out-of-line keys).
     pub const OUTBOX: &str = "outbox";
+    /// Packed rating rows (`ratings::packed`), one blob per batch of votes written
+    /// (auto-increment keys).
+    pub const RATINGS: &str = "ratings";
+}
+
+/// Stores whose keys the database generates (1, 2, 3, …).
+pub const AUTO_INCREMENT: [&str; 1] = [stores::RATINGS];
+
+/// The votes' rating rows as one packed blob (style counts and ids kept), as the stores
+/// write it for each batch of new votes.
+pub fn pack_votes(votes: &[VoteRecord]) -> Vec<u8> {
+    let ids: Vec<VoteId> = votes.iter().map(|v| VoteId::new(&v.id)).collect();
+    pack(&RatingRows::from_records(votes, true), &ids)
 }
 
 /// What each schema version adds. Version 1 was the first release's layout (votes and
 /// settings); version 2 split conversations, contestants, prompts and secrets into stores of
-/// their own and indexed votes by time; version 3 added the sync queue.
-pub const MIGRATIONS: [(u32, &[&str]); 3] = [
+/// their own and indexed votes by time; version 3 added the sync queue; version 4 the slim
+/// ratings store (filled from the votes on first open, see `Store::rating_keys`).
+pub const MIGRATIONS: [(u32, &[&str]); 4] = [
     (1, &[stores::VOTES, stores::SETTINGS]),
     (
         2,
@@ -51,6 +69,7 @@ pub const MIGRATIONS: [(u32, &[&str]); 3] = [
         ],
     ),
     (3, &[stores::OUTBOX]),
+    (4, &[stores::RATINGS]),
 ];
 
 /// The object stores a database at `old` must create to reach [`DB_VERSION`], in order.
@@ -119,15 +138,16 @@ impl ImportReport {
 /// The app's storage. Futures are not `Send`: the browser is single-threaded.
 #[allow(async_fn_in_trait)]
 pub trait Store {
-    /// Writes a vote, queues it for sync ([`Store::outbox`]) and marks its conversation voted,
-    /// atomically. A vote id already present is left as it is and reported as
+    /// Writes a vote, its rating row ([`Store::rating_blobs`]), queues it for sync
+    /// ([`Store::outbox`]) and marks its conversation voted, atomically. A vote id already present is left as it is and reported as
     /// [`Written::Duplicate`].
     async fn record_vote(
         &self,
         vote: &VoteRecord,
         conversation: Option<&Conversation>,
     ) -> Result<Written, StoreError>;
-    /// Writes a batch of imported votes in one transaction: all of the batch or none of it.
+    /// Writes a batch of imported votes, and one blob of their rating rows, in one
+    /// transaction: all of the batch or none of it.
     /// A record without an id gets the name-based id of its content
     /// ([`crate::formats::pool::with_id`]), so importing the same file twice adds nothing; an
     /// id already stored (or seen earlier in the batch) is counted as a duplicate and left as
@@ -152,6 +172,20 @@ pub trait Store {
     async fn outbox_count(&self) -> Result<usize, StoreError>;
     /// Takes acknowledged (or refused for good) votes out of the queue; unknown ids are ignored.
     async fn dequeue(&self, ids: &[String]) -> Result<(), StoreError>;
+
+    /// The keys of the rating blobs, ascending. Every stored vote's row is in exactly one blob;
+    /// blobs are only added, except when [`Store::compact_ratings`] merges some into one.
+    async fn rating_keys(&self) -> Result<Vec<u64>, StoreError>;
+    /// The blobs under `keys`, in that order (`None` where a key is gone: merged meanwhile).
+    async fn rating_blobs(&self, keys: &[u64]) -> Result<Vec<Option<Vec<u8>>>, StoreError>;
+    /// Replaces the blobs under `replaced` by `merged` (their rows packed as one), under a new
+    /// key, which it returns; `None`, changing nothing, when any of them is already gone (a
+    /// reader elsewhere merged first).
+    async fn compact_ratings(
+        &self,
+        replaced: &[u64],
+        merged: Vec<u8>,
+    ) -> Result<Option<u64>, StoreError>;
 
     async fn put_conversation(&self, conversation: &Conversation) -> Result<(), StoreError>;
     async fn conversation(&self, id: &str) -> Result<Option<Conversation>, StoreError>;
@@ -192,12 +226,22 @@ struct Inner {
     settings: BTreeMap<String, serde_json::Value>,
     secrets: BTreeMap<String, String>,
     outbox: BTreeSet<String>,
+    ratings: BTreeMap<u64, Vec<u8>>,
+    next_blob: u64,
     contestants: BTreeMap<String, Contestant>,
 }
 
 impl MemoryStore {
     pub fn new() -> Self {
         Self::default()
+    }
+}
+
+impl Inner {
+    fn add_blob(&mut self, blob: Vec<u8>) -> u64 {
+        self.next_blob += 1;
+        self.ratings.insert(self.next_blob, blob);
+        self.next_blob
     }
 }
 
@@ -215,6 +259,7 @@ impl Store for MemoryStore {
         inner.next_seq += 1;
         inner.votes.insert(vote.id.clone(), (seq, vote.clone()));
         inner.outbox.insert(vote.id.clone());
+        inner.add_blob(pack_votes(std::slice::from_ref(vote)));
         if let Some(c) = conversation {
             let mut c = c.clone();
             c.voted = true;
@@ -226,6 +271,7 @@ impl Store for MemoryStore {
     async fn import_votes(&self, votes: &[VoteRecord]) -> Result<ImportReport, StoreError> {
         let mut inner = self.inner.borrow_mut();
         let mut report = ImportReport::default();
+        let mut added = Vec::new();
         for v in votes {
             let v = with_id(v.clone());
             if inner.votes.contains_key(&v.id) {
@@ -234,8 +280,12 @@ impl Store for MemoryStore {
             }
             let seq = inner.next_seq;
             inner.next_seq += 1;
-            inner.votes.insert(v.id.clone(), (seq, v));
+            inner.votes.insert(v.id.clone(), (seq, v.clone()));
+            added.push(v);
             report.added += 1;
+        }
+        if !added.is_empty() {
+            inner.add_blob(pack_votes(&added));
         }
         Ok(report)
     }
@@ -257,6 +307,30 @@ impl Store for MemoryStore {
 
     async fn vote_ids(&self) -> Result<Vec<String>, StoreError> {
         Ok(self.inner.borrow().votes.keys().cloned().collect())
+    }
+
+    async fn rating_keys(&self) -> Result<Vec<u64>, StoreError> {
+        Ok(self.inner.borrow().ratings.keys().copied().collect())
+    }
+
+    async fn rating_blobs(&self, keys: &[u64]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+        let inner = self.inner.borrow();
+        Ok(keys.iter().map(|k| inner.ratings.get(k).cloned()).collect())
+    }
+
+    async fn compact_ratings(
+        &self,
+        replaced: &[u64],
+        merged: Vec<u8>,
+    ) -> Result<Option<u64>, StoreError> {
+        let mut inner = self.inner.borrow_mut();
+        if !replaced.iter().all(|k| inner.ratings.contains_key(k)) {
+            return Ok(None);
+        }
+        for k in replaced {
+            inner.ratings.remove(k);
+        }
+        Ok(Some(inner.add_blob(merged)))
     }
 
     async fn outbox(&self) -> Result<Vec<VoteRecord>, StoreError> {
@@ -425,8 +499,57 @@ mod tests {
     }
 
     #[test]
+    fn every_vote_is_in_one_rating_blob_and_compaction_keeps_it_so() {
+        use crate::ratings::packed::unpack;
+        let store = MemoryStore::new();
+        block_on(async {
+            store.record_vote(&vote("v1", 1.0), None).await.unwrap();
+            store.record_vote(&vote("v1", 1.0), None).await.unwrap();
+            store.record_vote(&vote("v2", 2.0), None).await.unwrap();
+            store
+                .import_votes(&[vote("i1", 0.5), vote("v2", 2.0), vote("i2", 3.0)])
+                .await
+                .unwrap();
+            store.import_votes(&[vote("i1", 0.5)]).await.unwrap();
+            let keys = store.rating_keys().await.unwrap();
+            assert_eq!(
+                keys.len(),
+                3,
+                "two votes and one import wrote blobs; repeats none"
+            );
+            let ids = |blobs: Vec<Option<Vec<u8>>>| {
+                let mut ids: Vec<String> = blobs
+                    .into_iter()
+                    .flat_map(|b| unpack(&b.unwrap()).unwrap().1)
+                    .map(|id| id.text())
+                    .collect();
+                ids.sort();
+                ids
+            };
+            let all = ids(store.rating_blobs(&keys).await.unwrap());
+            assert_eq!(all, ["i1", "i2", "v1", "v2"]);
+            let first_two = keys[..2].to_vec();
+            let merged = pack_votes(&[vote("v1", 1.0), vote("v2", 2.0)]);
+            let new = store
+                .compact_ratings(&first_two, merged.clone())
+                .await
+                .unwrap();
+            let keys_now = store.rating_keys().await.unwrap();
+            assert_eq!(keys_now, [keys[2], new.unwrap()]);
+            assert_eq!(ids(store.rating_blobs(&keys_now).await.unwrap()), all);
+            // A second compaction of blobs already merged changes nothing.
+            assert_eq!(
+                store.compact_ratings(&first_two, merged).await.unwrap(),
+                None
+            );
+            assert_eq!(store.rating_keys().await.unwrap(), keys_now);
+            assert_eq!(store.rating_blobs(&first_two).await.unwrap(), [None, None]);
+        });
+    }
+
+    #[test]
     fn migrations_from_each_version_create_exactly_the_missing_stores() {
-        assert_eq!(stores_to_create(0).len(), 7);
+        assert_eq!(stores_to_create(0).len(), 8);
         assert_eq!(
             stores_to_create(1),
             vec![
@@ -434,10 +557,12 @@ mod tests {
                 "contestants",
                 "prompts",
                 "secrets",
-                "outbox"
+                "outbox",
+                "ratings"
             ]
         );
-        assert_eq!(stores_to_create(2), vec!["outbox"]);
+        assert_eq!(stores_to_create(2), vec!["outbox", "ratings"]);
+        assert_eq!(stores_to_create(3), vec!["ratings"]);
         assert!(stores_to_create(DB_VERSION).is_empty());
     }
 

@@ -17,6 +17,7 @@ mod intern;
 pub mod judges;
 pub(crate) mod linalg;
 pub mod matrices;
+pub mod packed;
 pub mod rows;
 pub mod style;
 pub mod synthetic;

@@ -351,22 +351,26 @@ impl RatingRows {
                 }
             }
         }
-        let id = if set.is_empty() {
-            0
-        } else {
-            set.sort_unstable();
-            set.dedup();
-            if let Some(&id) = self.tag_set_index.get(set.as_slice()) {
-                id
-            } else {
-                let id = u32::try_from(self.tag_sets.len()).expect("fewer than 2^32 tag sets");
-                let boxed: Box<[u32]> = set.as_slice().into();
-                self.tag_sets.push(boxed.clone());
-                self.tag_set_index.insert(boxed, id);
-                id
-            }
-        };
+        let id = self.tag_set_id(&mut set);
         self.scratch_tags = set;
+        id
+    }
+
+    /// The index of the set of category names `set` (indices into `tag_names`; sorted and
+    /// deduplicated here), a new one if it was not seen before.
+    pub(crate) fn tag_set_id(&mut self, set: &mut Vec<u32>) -> u32 {
+        if set.is_empty() {
+            return 0;
+        }
+        set.sort_unstable();
+        set.dedup();
+        if let Some(&id) = self.tag_set_index.get(set.as_slice()) {
+            return id;
+        }
+        let id = u32::try_from(self.tag_sets.len()).expect("fewer than 2^32 tag sets");
+        let boxed: Box<[u32]> = set.as_slice().into();
+        self.tag_sets.push(boxed.clone());
+        self.tag_set_index.insert(boxed, id);
         id
     }
 
