@@ -1,8 +1,9 @@
 //! Ratings computed in the browser from the stored votes, in the data worker.
 //!
-//! The page holds the filter signals and a [`WorkerClient`]; whenever the filters or the
-//! votes change (`VotesChanged`) it sends a new request, and shows only the answer to the
-//! newest one. Leaving the page terminates the worker, and with it any ranking in progress.
+//! The page holds the filter signals; whenever the filters or the votes change
+//! (`VotesChanged`) it asks the app's shared data worker (`DataWorker::leaderboard`) and
+//! shows only the answer to the newest request. The worker keeps the votes it has read for
+//! the app's life, so coming back to the page after a vote reads only that vote.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -10,16 +11,15 @@ use std::sync::Arc;
 use arena_core::Leaderboard;
 use arena_core::store::Store;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
 use crate::components::leaderboard::{
     CiPlot, CyclesNote, FilterSummaryNote, Filters, Heatmap, HeatmapKind, LeaderboardFilters,
     Names, RatingsTable, StyleCoefficients,
 };
 use crate::components::notice::{ErrorNotice, InfoNotice, Loading};
-use crate::state::{use_config, use_store, use_votes_changed};
-use crate::store::idb::DB_NAME;
-use crate::worker::WorkerClient;
-use crate::worker::protocol::{Request, Response};
+use crate::state::{use_config, use_data_worker, use_store, use_votes_changed};
+use crate::worker::protocol::Response;
 
 /// What the page shows below the filters.
 #[derive(Debug, Clone, PartialEq)]
@@ -67,68 +67,49 @@ pub fn LeaderboardPage() -> impl IntoView {
     let failure = RwSignal::new(None::<String>);
     let latest = StoredValue::new(0u64);
 
-    let client = WorkerClient::spawn(
-        move |response| {
-            let (id, next) = match response {
-                Response::Leaderboard {
-                    id,
+    let worker = use_data_worker();
+    Effect::new(move |_| {
+        let options = filters.options();
+        changed.0.track();
+        let id = latest.get_value() + 1;
+        latest.set_value(id);
+        computing.set(true);
+        let answer = worker.leaderboard(options);
+        spawn_local(async move {
+            let answer = answer.await;
+            // The page may be gone, or a newer request sent, by the time it answers.
+            if shown.is_disposed() || id != latest.get_value() {
+                return;
+            }
+            let next = match answer {
+                Ok(Response::Leaderboard {
                     stored,
                     result,
                     load_ms,
                     compute_ms,
-                } => {
+                    ..
+                }) => {
                     timing.set(Some(Timing {
                         load_ms,
                         compute_ms,
                     }));
-                    let next = match result {
+                    match result {
                         _ if stored == 0 => Shown::Empty,
                         Ok(lb) => Shown::Ready(Arc::from(lb)),
                         Err(e) => Shown::Nothing(e),
-                    };
-                    (id, next)
+                    }
                 }
-                Response::Failed { id, message } => (id, Shown::Nothing(message)),
-                _ => return,
+                Ok(Response::Failed { message, .. }) => Shown::Nothing(message),
+                Ok(_) => Shown::Nothing("The background worker sent a wrong answer.".into()),
+                Err(message) => {
+                    computing.set(false);
+                    failure.set(Some(message));
+                    return;
+                }
             };
-            if id == latest.get_value() {
-                shown.set(next);
-                computing.set(false);
-                generation.set(id);
-            }
-        },
-        move |message| {
+            shown.set(next);
             computing.set(false);
-            failure.set(Some(message));
-        },
-    );
-    let client = match client {
-        Ok(c) => Some(c),
-        Err(e) => {
-            failure.set(Some(e));
-            None
-        }
-    };
-    let client = StoredValue::new_local(client);
-
-    Effect::new(move |_| {
-        let options = filters.options();
-        let votes_version = changed.0.get();
-        let id = latest.get_value() + 1;
-        latest.set_value(id);
-        computing.set(true);
-        client.with_value(|c| {
-            if let Some(c) = c {
-                c.send(
-                    &Request::Leaderboard {
-                        id,
-                        db: DB_NAME.to_string(),
-                        votes_version,
-                        options,
-                    },
-                    None,
-                );
-            }
+            generation.set(id);
         });
     });
 

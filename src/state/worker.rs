@@ -1,8 +1,9 @@
-//! The app's shared data worker: ratings for efficient pairing and exports, off the main
-//! thread, so the main bundle links neither the rating fit nor the export writers.
+//! The app's shared data worker: the Leaderboard page's rankings, ratings for efficient
+//! pairing and exports, off the main thread, so the main bundle links neither the rating fit
+//! nor the export writers.
 //!
-//! Started on the first request and kept for the app's life (the Leaderboard and Data pages
-//! still run their own, ended with the page). Each request gets a fresh id and a one-shot
+//! Started on the first request and kept for the app's life, so the votes it has read stay
+//! read between pages (the Data page's import form still runs its own, ended with the page). Each request gets a fresh id and a one-shot
 //! answer; a worker that fails answers every waiting request with the failure, and the next
 //! request starts a new one.
 
@@ -12,7 +13,7 @@ use std::rc::{Rc, Weak};
 use std::time::Duration;
 
 use arena_core::formats::export::{ExportCount, ExportFormat};
-use arena_core::ratings::LeaderboardRow;
+use arena_core::ratings::{LeaderboardOptions, LeaderboardRow};
 use futures_channel::oneshot;
 use leptos::prelude::*;
 use web_sys::Blob;
@@ -120,6 +121,29 @@ impl DataWorker {
                 _ => Err("The background worker sent a wrong answer.".into()),
             }
         }
+    }
+
+    /// The leaderboard of the stored votes under `options`: the worker's `Leaderboard`
+    /// answer (or `Failed`). No time limit: the first read of a large arena takes a while.
+    /// The worker keeps the votes it has read, so after one more vote it reads only that.
+    pub fn leaderboard(
+        self,
+        options: LeaderboardOptions,
+    ) -> impl Future<Output = Result<Response, String>> {
+        let votes_version = self
+            .0
+            .try_with_value(|i| i.votes.0.get_untracked())
+            .unwrap_or_default();
+        let answer = self.request(
+            |id, db| Request::Leaderboard {
+                id,
+                db,
+                votes_version,
+                options,
+            },
+            None,
+        );
+        async move { received(answer).await.map(|(r, _)| r) }
     }
 
     /// Every stored vote as a file in `format`, and how many records it holds.

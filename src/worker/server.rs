@@ -38,6 +38,10 @@ struct State {
     votes: Option<VoteCache>,
     /// The newest leaderboard request: older ones still waiting are skipped.
     latest_leaderboard: u64,
+    /// Whether a request is reading the votes; others wait for it (`waiting`) instead of
+    /// reading them a second time.
+    loading: bool,
+    waiting: Vec<futures_channel::oneshot::Sender<()>>,
 }
 
 type Shared = Rc<RefCell<State>>;
@@ -181,20 +185,41 @@ async fn open(state: &Shared, db: &str) -> Result<Rc<IdbStore>, String> {
 /// wrote) reads only the ids, then fetches just the votes not seen yet; a new database, or
 /// many new votes, reads them all.
 async fn votes(state: &Shared, db: &str, votes_version: u64) -> Result<Rc<RatingRows>, String> {
-    let cached = state
-        .borrow()
-        .votes
-        .as_ref()
-        .filter(|c| c.db == db && c.version == votes_version)
-        .map(|c| c.rows.clone());
-    if let Some(v) = cached {
-        return Ok(v);
+    loop {
+        let cached = state
+            .borrow()
+            .votes
+            .as_ref()
+            .filter(|c| c.db == db && c.version == votes_version)
+            .map(|c| c.rows.clone());
+        if let Some(v) = cached {
+            return Ok(v);
+        }
+        if !state.borrow().loading {
+            break;
+        }
+        let (tx, rx) = futures_channel::oneshot::channel();
+        state.borrow_mut().waiting.push(tx);
+        let _ = rx.await;
     }
-    let store = open(state, db).await?;
-    let previous = state.borrow_mut().votes.take().filter(|c| c.db == db);
-    let (mut cache, _) = VoteCache::load(previous, store.as_ref(), db)
-        .await
-        .map_err(|e| e.to_string())?;
+    state.borrow_mut().loading = true;
+    let loaded = async {
+        let store = open(state, db).await?;
+        let previous = state.borrow_mut().votes.take().filter(|c| c.db == db);
+        VoteCache::load(previous, store.as_ref(), db)
+            .await
+            .map_err(|e| e.to_string())
+    }
+    .await;
+    let waiting = {
+        let mut s = state.borrow_mut();
+        s.loading = false;
+        std::mem::take(&mut s.waiting)
+    };
+    for w in waiting {
+        let _ = w.send(());
+    }
+    let (mut cache, _) = loaded?;
     cache.version = votes_version;
     let v = cache.rows.clone();
     state.borrow_mut().votes = Some(cache);
@@ -274,6 +299,10 @@ async fn leaderboard(
     let load_ms = now() - t0;
     // A newer request came in while the votes were read: it will answer instead.
     if state.borrow().latest_leaderboard != id {
+        post(&Response::Failed {
+            id,
+            message: "superseded by a newer request".into(),
+        });
         return;
     }
     let t1 = now();

@@ -115,28 +115,25 @@ test(`page: ${BATTLES} imported votes ranked with bootstrap intervals`, async (t
       asked.set(id, performance.now());
       w.postMessage({ msg: JSON.stringify({ Ratings: { id, db: 'arena', votes_version: version } }) });
     };
-    const storeOne = () => new Promise((done, fail) => {
-      const open = indexedDB.open('arena');
-      open.onerror = () => fail(open.error);
-      open.onsuccess = () => {
-        const tx = open.result.transaction('votes', 'readwrite');
-        const record = { id: 'bench-new', model_a: 'model-0', model_b: 'model-1', winner: 'model_a', tstamp: 1e9 };
-        tx.objectStore('votes').put({ id: record.id, tstamp: record.tstamp, json: JSON.stringify(record) });
-        tx.oncomplete = () => { open.result.close(); done(); };
-        tx.onerror = () => fail(tx.error);
-      };
-    });
+    // One more vote, written the way the app writes it (the worker's own import: the vote and
+    // its rating row in one transaction).
+    const storeOne = () => {
+      const record = { id: 'bench-new', model_a: 'model-0', model_b: 'model-1', winner: 'model_a', tstamp: 1e9 };
+      const file = new File([JSON.stringify(record) + '\n'], 'one.jsonl');
+      w.postMessage({ msg: JSON.stringify({ Import: { id: 100, db: 'arena', skip_bad_lines: false } }), file });
+    };
     const ms = {};
     w.onerror = (e) => reject(new Error(e.message || 'worker failed to load'));
-    w.onmessage = async (e) => {
+    w.onmessage = (e) => {
       const msg = JSON.parse(e.data);
       if (msg === 'Ready') return ask(1, 1);
+      if (msg.Progress) return;
+      if (msg.Imported) return ask(2, 2);
       if (!msg.Ratings) return reject(new Error(e.data));
       const { id, rows } = msg.Ratings;
       ms[id] = performance.now() - asked.get(id);
       if (id === 1) {
-        await storeOne();
-        ask(2, 2);
+        storeOne();
       } else {
         const battles = rows.reduce((n, r) => n + r.battles, 0) / 2;
         w.terminate();
