@@ -151,7 +151,7 @@ impl IdbStore {
             .map_err(error)?
             .await
             .map_err(error)?;
-        tx.commit().await.map_err(error)
+        commit(tx).await
     }
 
     /// Object store names present in the open database.
@@ -197,7 +197,7 @@ impl IdbStore {
             .map_err(error)?
             .await
             .map_err(error)?;
-        tx.commit().await.map_err(error)
+        commit(tx).await
     }
 
     /// Every record of a store keyed by `id`, in key order.
@@ -227,7 +227,7 @@ impl IdbStore {
             .map_err(error)?
             .await
             .map_err(error)?;
-        tx.commit().await.map_err(error)
+        commit(tx).await
     }
 
     /// The record under `key`, decoded from its `json` field: every store's objects have one
@@ -258,7 +258,7 @@ impl IdbStore {
             .map_err(error)?
             .await
             .map_err(error)?;
-        tx.commit().await.map_err(error)
+        commit(tx).await
     }
 }
 
@@ -341,7 +341,7 @@ impl Store for IdbStore {
                 .await
                 .map_err(error)?;
         }
-        tx.commit().await.map_err(error)?;
+        commit(tx).await?;
         Ok(Written::New)
     }
 
@@ -402,7 +402,7 @@ impl Store for IdbStore {
                 .await
                 .map_err(error)?;
         }
-        tx.commit().await.map_err(error)?;
+        commit(tx).await?;
         report.added = new.len();
         Ok(report)
     }
@@ -547,7 +547,7 @@ impl Store for IdbStore {
             .map_err(error)?
             .await
             .map_err(error)?;
-        tx.commit().await.map_err(error)?;
+        commit(tx).await?;
         Ok(Some(blob_key(key)))
     }
 
@@ -607,7 +607,7 @@ impl Store for IdbStore {
         for d in deletes {
             d.await.map_err(error)?;
         }
-        tx.commit().await.map_err(error)
+        commit(tx).await
     }
 
     async fn put_conversation(&self, conversation: &Conversation) -> Result<(), StoreError> {
@@ -665,6 +665,23 @@ impl Store for IdbStore {
     }
 }
 
+/// Commits `tx`. An aborted transaction reports its own error (a full quota, say) rather than
+/// only that it was aborted.
+async fn commit(tx: Transaction<'_>) -> Result<(), StoreError> {
+    use indexed_db_futures::internals::SystemRepr;
+    let sys: web_sys::IdbTransaction = (**tx.as_sys()).clone();
+    match tx.commit().await {
+        Ok(()) => Ok(()),
+        Err(e) => Err(sys.error().map_or_else(
+            || error(e),
+            |d| {
+                let d: &JsValue = d.as_ref();
+                dom_error_js(d)
+            },
+        )),
+    }
+}
+
 /// A rating blob as IndexedDB stores it: a `Uint8Array` (structured clone copies the bytes).
 fn blob_value(bytes: &[u8]) -> JsValue {
     js_sys::Uint8Array::from(bytes).into()
@@ -695,12 +712,18 @@ fn error(e: IdbError) -> StoreError {
 }
 
 fn dom_error(d: &DomException) -> StoreError {
-    let js: &wasm_bindgen::JsValue = d.as_ref();
+    dom_error_js(d.as_ref())
+}
+
+fn dom_error_js(js: &JsValue) -> StoreError {
     let (name, message) = js
         .dyn_ref::<web_sys::DomException>()
         .map(|x| (x.name(), x.message()))
         .unwrap_or_default();
     match name.as_str() {
+        "QuotaExceededError" if message.is_empty() => {
+            StoreError::QuotaExceeded("the browser's storage quota for this site is used up".into())
+        }
         "QuotaExceededError" => StoreError::QuotaExceeded(message),
         "InvalidStateError" | "SecurityError" | "UnknownError" => StoreError::Unavailable(message),
         _ => StoreError::Other(format!("{name}: {message}")),

@@ -7,9 +7,10 @@
 //! and many small blobs (one per vote) are merged into one now and then
 //! ([`VoteCache::compact`]), so a reload reads a few large blobs.
 
+use std::collections::HashMap;
 use std::rc::Rc;
 
-use arena_core::ratings::packed::{VoteId, pack, sort_by_time_then_id, unpack};
+use arena_core::ratings::packed::{VoteId, pack, sort_after, sort_by_time_then_id, unpack};
 use arena_core::ratings::rows::RatingRows;
 use arena_core::store::{Store, StoreError};
 
@@ -26,8 +27,9 @@ pub struct VoteCache {
     pub rows: Rc<RatingRows>,
     /// The id of each row, in row order.
     pub ids: Vec<VoteId>,
-    /// The blobs read, ascending.
+    /// The blobs read, ascending, and how many rows each holds.
     keys: Vec<u64>,
+    sizes: HashMap<u64, usize>,
 }
 
 /// How [`VoteCache::load`] got its votes.
@@ -68,12 +70,14 @@ impl VoteCache {
             return Ok((Self::read(store, db, keys).await?, Loaded::All));
         }
         let mut rows = Rc::try_unwrap(c.rows).unwrap_or_else(|shared| (*shared).clone());
-        for blob in blobs.into_iter().flatten() {
+        let sorted = rows.len();
+        for (key, blob) in new.iter().zip(blobs.into_iter().flatten()) {
             let (more, ids) = unpack(&blob).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            c.sizes.insert(*key, more.len());
             rows.extend(&more);
             c.ids.extend(ids);
         }
-        sort_by_time_then_id(&mut rows, &mut c.ids);
+        sort_after(&mut rows, &mut c.ids, sorted);
         let n = new.len();
         c.keys.extend(new);
         c.keys.sort_unstable();
@@ -93,8 +97,10 @@ impl VoteCache {
         };
         let mut rows = RatingRows::new(true);
         let mut ids = Vec::new();
-        for blob in blobs.into_iter().flatten() {
+        let mut sizes = HashMap::with_capacity(keys.len());
+        for (key, blob) in keys.iter().zip(blobs.into_iter().flatten()) {
             let (more, more_ids) = unpack(&blob).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            sizes.insert(*key, more.len());
             if rows.is_empty() {
                 rows = more;
             } else {
@@ -109,6 +115,7 @@ impl VoteCache {
             rows: Rc::new(rows),
             ids,
             keys,
+            sizes,
         })
     }
 
@@ -117,19 +124,36 @@ impl VoteCache {
         self.keys.len()
     }
 
-    /// When more than [`COMPACT_AFTER`] blobs were read: their keys and one blob of all the
-    /// rows, for [`Store::compact_ratings`], so the next reader (a reload) reads one large
-    /// blob instead of many small ones.
-    pub fn compaction(&self) -> Option<(Vec<u64>, Vec<u8>)> {
-        (self.keys.len() > COMPACT_AFTER).then(|| (self.keys.clone(), pack(&self.rows, &self.ids)))
+    /// Which blobs to merge, when more than [`COMPACT_AFTER`] were read: the small ones (under
+    /// an eighth of the largest), so the large blob of an import is not rewritten for every
+    /// 32 votes; all of them when they are alike (many pulled pages, say).
+    pub fn compaction(&self) -> Option<Vec<u64>> {
+        if self.keys.len() <= COMPACT_AFTER {
+            return None;
+        }
+        let size = |k: &u64| self.sizes.get(k).copied().unwrap_or(0);
+        let largest = self.keys.iter().map(size).max().unwrap_or(0);
+        let small: Vec<u64> = self
+            .keys
+            .iter()
+            .copied()
+            .filter(|k| size(k) * 8 < largest)
+            .collect();
+        Some(if small.len() > 1 {
+            small
+        } else {
+            self.keys.clone()
+        })
     }
 
     /// Notes that the blobs `replaced` are now the one blob `key` (the rows are the same).
     pub fn compacted(&mut self, replaced: &[u64], key: u64) {
+        let rows: usize = replaced.iter().filter_map(|k| self.sizes.remove(k)).sum();
         self.keys.retain(|k| replaced.binary_search(k).is_err());
         self.keys.push(key);
         self.keys.sort_unstable();
         self.keys.dedup();
+        self.sizes.insert(key, rows);
     }
 
     /// The rows resolved to names (models, judge) and verdicts, in order: what two caches of
@@ -154,4 +178,25 @@ impl VoteCache {
             })
             .collect()
     }
+}
+
+/// Merges the blobs under `keys` (read back from the store) into one, sorted by time then id,
+/// under a new key; `None`, changing nothing, when one of them is gone (merged elsewhere) or
+/// there is nothing to merge.
+pub async fn merge_blobs(store: &impl Store, keys: &[u64]) -> Result<Option<u64>, StoreError> {
+    if keys.len() < 2 {
+        return Ok(None);
+    }
+    let mut rows = RatingRows::new(true);
+    let mut ids = Vec::new();
+    for blob in store.rating_blobs(keys).await? {
+        let Some(blob) = blob else {
+            return Ok(None);
+        };
+        let (more, more_ids) = unpack(&blob).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        rows.extend(&more);
+        ids.extend(more_ids);
+    }
+    sort_by_time_then_id(&mut rows, &mut ids);
+    store.compact_ratings(keys, pack(&rows, &ids)).await
 }

@@ -15,7 +15,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Blob, BlobPropertyBag, DedicatedWorkerGlobalScope, File, MessageEvent};
 
-use super::cache::VoteCache;
+use super::cache::{VoteCache, merge_blobs};
 use super::file_read::FileRead;
 use super::protocol::{BadLine, ImportFailure, ImportPhase, Imported, Request, Response};
 use crate::store::IdbStore;
@@ -230,7 +230,7 @@ async fn votes(state: &Shared, db: &str, votes_version: u64) -> Result<Rc<Rating
 /// the next page load reads one blob (see `VoteCache::compaction`). The cache stays in place
 /// meanwhile, so requests in between are answered from it.
 async fn compact(state: &Shared) {
-    let Some((store, (keys, merged))) = state.borrow().votes.as_ref().and_then(|c| {
+    let Some((store, keys)) = state.borrow().votes.as_ref().and_then(|c| {
         let store = state
             .borrow()
             .store
@@ -242,7 +242,14 @@ async fn compact(state: &Shared) {
     }) else {
         return;
     };
-    match store.compact_ratings(&keys, merged).await {
+    if state.borrow().loading {
+        return;
+    }
+    // Reads wait for the merge (`votes`), so they find the cache's keys up to date rather than
+    // gone and read everything again.
+    state.borrow_mut().loading = true;
+    let merged = merge_blobs(store.as_ref(), &keys).await;
+    match merged {
         Ok(Some(key)) => {
             if let Some(c) = state.borrow_mut().votes.as_mut() {
                 c.compacted(&keys, key);
@@ -250,6 +257,14 @@ async fn compact(state: &Shared) {
         }
         Ok(None) => {}
         Err(e) => web_sys::console::warn_1(&format!("worker: merging rating blobs: {e}").into()),
+    }
+    let waiting = {
+        let mut s = state.borrow_mut();
+        s.loading = false;
+        std::mem::take(&mut s.waiting)
+    };
+    for w in waiting {
+        let _ = w.send(());
     }
 }
 
@@ -377,6 +392,7 @@ async fn import(
         }
     }
     let (records, pos) = reader(&file)?;
+    let before = store.rating_keys().await.unwrap_or_default();
     let mut done = Imported {
         report: ImportReport::default(),
         read: 0,
@@ -410,6 +426,7 @@ async fn import(
         match store.import_votes(&batch).await {
             Ok(r) => done.report.add(r),
             Err(e) => {
+                merge_new_blobs(store, &before).await;
                 return Err(ImportFailure::Storage {
                     message: e.to_string(),
                     kept: done.report,
@@ -422,7 +439,23 @@ async fn import(
     if done.read == 0 {
         return Err(ImportFailure::Empty);
     }
+    merge_new_blobs(store, &before).await;
     Ok(done)
+}
+
+/// Merges the rating blobs an import wrote (one per batch) into one, so the Leaderboard reads
+/// one blob for the import rather than hundreds. A failure only leaves the blobs as they are.
+async fn merge_new_blobs(store: &IdbStore, before: &[u64]) {
+    let Ok(after) = store.rating_keys().await else {
+        return;
+    };
+    let new: Vec<u64> = after
+        .into_iter()
+        .filter(|k| before.binary_search(k).is_err())
+        .collect();
+    if let Err(e) = merge_blobs(store, &new).await {
+        web_sys::console::warn_1(&format!("worker: merging the import's rating blobs: {e}").into());
+    }
 }
 
 fn bench(id: u64, battles: usize, models: usize, rounds: usize, runs: usize) {

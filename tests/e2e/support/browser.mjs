@@ -9,23 +9,34 @@ import { existsSync } from 'node:fs';
 const CANDIDATES = [process.env.CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'];
 const THROTTLE = Number(process.env.ARENA_E2E_CPU_THROTTLE ?? 1);
 
-export async function launch() {
+const ARGS = [
+  '--no-sandbox',
+  '--disable-dev-shm-usage',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--enable-unsafe-webgpu',
+];
+
+function executable() {
   const executablePath = CANDIDATES.find((p) => p && existsSync(p));
   if (!executablePath) throw new Error('Chromium not found: run `scripts/setup.sh test` or set CHROMIUM');
+  return executablePath;
+}
+
+export async function launch() {
+  const executablePath = executable();
   if (THROTTLE > 1) console.log(`# every page's CPU is throttled ${THROTTLE}x (ARENA_E2E_CPU_THROTTLE)`);
-  return chromium.launch({
-    executablePath,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-dev-shm-usage',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--enable-unsafe-webgpu',
-    ],
-  });
+  return chromium.launch({ executablePath, headless: true, args: ARGS });
+}
+
+/**
+ * A browser context on a profile kept in `dir` (what a judge's browser has), rather than the
+ * off-the-record context `launch()`'s `newContext` gives, whose storage lives in memory.
+ */
+export async function launchProfile(dir) {
+  return chromium.launchPersistentContext(dir, { executablePath: executable(), headless: true, args: ARGS });
 }
 
 /**

@@ -428,6 +428,16 @@ fn read_ids_and_style(
 /// # Panics
 /// When `ids` is not one per row.
 pub fn sort_by_time_then_id(rows: &mut RatingRows, ids: &mut Vec<VoteId>) {
+    sort_after(rows, ids, 0);
+}
+
+/// [`sort_by_time_then_id`] for rows whose first `sorted` are known to be in order (rows
+/// appended to sorted ones): only the appended ones are checked, so one more vote costs
+/// nothing on a million.
+///
+/// # Panics
+/// When `ids` is not one per row.
+pub fn sort_after(rows: &mut RatingRows, ids: &mut Vec<VoteId>, sorted: usize) {
     assert_eq!(ids.len(), rows.len(), "one id per row");
     let before = |i: usize, j: usize, rows: &RatingRows, ids: &[VoteId]| {
         rows.rows[i]
@@ -435,7 +445,7 @@ pub fn sort_by_time_then_id(rows: &mut RatingRows, ids: &mut Vec<VoteId>) {
             .total_cmp(&rows.rows[j].tstamp)
             .then_with(|| ids[i].cmp(&ids[j]))
     };
-    if (1..rows.len()).all(|i| before(i - 1, i, rows, ids).is_le()) {
+    if (sorted.max(1)..rows.len()).all(|i| before(i - 1, i, rows, ids).is_le()) {
         return;
     }
     let mut order: Vec<usize> = (0..rows.len()).collect();
@@ -566,6 +576,30 @@ mod tests {
             all_ids.extend(got);
         }
         sort_by_time_then_id(&mut all, &mut all_ids);
+        // Rows appended to sorted ones: only the new part is checked, and a new row older
+        // than the rest still lands in its place.
+        let extra = &records[..3];
+        let mut more = all.clone();
+        let mut more_ids = all_ids.clone();
+        let n = more.len();
+        let older: Vec<VoteRecord> = extra
+            .iter()
+            .map(|r| VoteRecord {
+                id: format!("{}-x", r.id),
+                tstamp: r.tstamp - 0.5,
+                ..r.clone()
+            })
+            .collect();
+        more.extend(&RatingRows::from_records(&older, true));
+        more_ids.extend(ids(&older));
+        sort_after(&mut more, &mut more_ids, n);
+        let mut want_ids = all_ids.clone();
+        want_ids.extend(ids(&older));
+        let mut resorted = all.clone();
+        resorted.extend(&RatingRows::from_records(&older, true));
+        sort_by_time_then_id(&mut resorted, &mut want_ids);
+        assert_eq!(more_ids, want_ids);
+        assert_eq!(more.rows.len(), resorted.rows.len());
         let mut in_order = records.clone();
         in_order.sort_by(|a, b| a.tstamp.total_cmp(&b.tstamp).then_with(|| a.id.cmp(&b.id)));
         assert_eq!(all_ids, ids(&in_order));
