@@ -708,14 +708,14 @@ async fn the_worker_vote_cache_reads_only_new_votes_and_equals_a_fresh_read() {
     let (cache, how) = VoteCache::load(Some(cache), &store, &db).await.unwrap();
     assert_eq!(how, Loaded::New(0));
 
-    // An import is one blob, read alone.
-    let many: Vec<VoteRecord> = (0..300)
+    // An import is one blob, read alone; this one is over 64 KiB, so it is stored as a `Blob`.
+    let many: Vec<VoteRecord> = (0..2000)
         .map(|i| vote(&format!("m-{i:04}"), 100.0 + f64::from(i), Winner::ModelA))
         .collect();
     store.import_votes(&many).await.unwrap();
     let (cache, how) = VoteCache::load(Some(cache), &store, &db).await.unwrap();
     assert_eq!(how, Loaded::New(1));
-    assert_eq!(cache.rows.len(), 305);
+    assert_eq!(cache.rows.len(), 2005);
 
     // One blob per vote until a reader merges them; a reader that read the small blobs
     // before the merge reads afresh once, and every reader agrees.
@@ -739,7 +739,7 @@ async fn the_worker_vote_cache_reads_only_new_votes_and_equals_a_fresh_read() {
     assert_eq!(how, Loaded::All);
     let (cache, how) = VoteCache::load(Some(cache), &store, &db).await.unwrap();
     assert_eq!(how, Loaded::New(0));
-    assert_eq!(cache.rows.len(), 305 + COMPACT_AFTER);
+    assert_eq!(cache.rows.len(), 2005 + COMPACT_AFTER);
     assert_eq!(cache.resolved(), fresh.resolved());
     assert_eq!(stale.resolved(), fresh.resolved());
     assert_eq!(

@@ -115,6 +115,13 @@ impl IdbStore {
             .map_err(error)?;
         let mut have = HashSet::new();
         for b in &blobs {
+            // Only votes cast in this transaction's absence could be here, each a small inline
+            // blob: every connection fills the store when it opens, before it writes.
+            if b.is_instance_of::<web_sys::Blob>() {
+                return Err(StoreError::Other(
+                    "a large ratings blob before the ratings store was filled".into(),
+                ));
+            }
             let (_, ids) = unpack(&js_sys::Uint8Array::new(b).to_vec())
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?;
             have.extend(ids);
@@ -134,7 +141,7 @@ impl IdbStore {
             .map(|v| decode::<VoteRecord>(&v.json))
             .collect::<Result<Vec<_>, _>>()?;
         if !missing.is_empty() {
-            let blob: JsValue = js_sys::Uint8Array::from(pack_votes(&missing).as_slice()).into();
+            let blob = blob_value(&pack_votes(&missing));
             ratings
                 .add(blob)
                 .primitive()
@@ -505,10 +512,18 @@ impl Store for IdbStore {
             .iter()
             .map(|&k| os.get::<JsValue, _, _>(k as f64).primitive().map_err(error))
             .collect::<Result<Vec<_>, _>>()?;
-        let mut out = Vec::with_capacity(keys.len());
+        let mut values = Vec::with_capacity(keys.len());
         for r in reads {
             let v: Option<JsValue> = r.await.map_err(error)?;
-            out.push(v.map(|v| js_sys::Uint8Array::new(&v).to_vec()));
+            values.push(v);
+        }
+        drop(tx);
+        let mut out = Vec::with_capacity(values.len());
+        for v in values {
+            out.push(match v {
+                Some(v) => Some(blob_bytes(v).await?),
+                None => None,
+            });
         }
         Ok(out)
     }
@@ -682,9 +697,35 @@ async fn commit(tx: Transaction<'_>) -> Result<(), StoreError> {
     }
 }
 
+/// Rating blobs larger than this are stored as `Blob`s (see [`blob_value`]).
+const EXTERNAL_BYTES: usize = 64 * 1024;
+
+/// The bytes of a stored rating blob: a `Uint8Array`, or a `Blob` (read outside any
+/// transaction: awaiting it would end one).
+async fn blob_bytes(v: JsValue) -> Result<Vec<u8>, StoreError> {
+    match v.dyn_into::<web_sys::Blob>() {
+        Ok(blob) => {
+            let buf = wasm_bindgen_futures::JsFuture::from(blob.array_buffer())
+                .await
+                .map_err(|e| StoreError::Other(format!("reading a ratings blob: {e:?}")))?;
+            Ok(js_sys::Uint8Array::new(&buf).to_vec())
+        }
+        Err(v) => Ok(js_sys::Uint8Array::new(&v).to_vec()),
+    }
+}
+
 /// A rating blob as IndexedDB stores it: a `Uint8Array` (structured clone copies the bytes).
+///
+/// Above [`EXTERNAL_BYTES`] it is a `Blob`, which IndexedDB keeps in a file of its own: a value
+/// kept inline is read back whenever its neighbours' keys are, and listing the keys of a store
+/// holding an 85 MB value after a write took 2 s on disk.
 fn blob_value(bytes: &[u8]) -> JsValue {
-    js_sys::Uint8Array::from(bytes).into()
+    let array = js_sys::Uint8Array::from(bytes);
+    if bytes.len() <= EXTERNAL_BYTES {
+        return array.into();
+    }
+    let parts = js_sys::Array::of1(&array);
+    web_sys::Blob::new_with_u8_array_sequence(&parts).map_or_else(|_| array.into(), Into::into)
 }
 
 /// A generated key (1, 2, 3, … as a double) as the integer it is.

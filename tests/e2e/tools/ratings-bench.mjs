@@ -2,7 +2,7 @@
 // on the Data page of the release build, then times the Leaderboard page's first answer after
 // a reload and its answer after one more vote, and prints the peak memory of the tab.
 //
-//     node tests/e2e/tools/ratings-bench.mjs VOTES.jsonl [--runs 3]
+//     node tests/e2e/tools/ratings-bench.mjs VOTES.jsonl [--runs 3] [--settle SECONDS]
 //
 // Generate FastChat clean_battle-shaped votes with crates/arena-cli/benches/read_path.py's
 // `write_fastchat` (e.g. 1,700,000 records). Needs `make build` and
@@ -19,6 +19,10 @@ const file = process.argv[2];
 if (!file) throw new Error('usage: ratings-bench.mjs VOTES.jsonl [--runs N]');
 const runsAt = process.argv.indexOf('--runs');
 const RUNS = runsAt > 0 ? Number(process.argv[runsAt + 1]) : 3;
+// Seconds to wait after the import before timing (the browser's storage engine compacts what
+// was just written, and reads wait for it meanwhile).
+const settleAt = process.argv.indexOf('--settle');
+const SETTLE = settleAt > 0 ? Number(process.argv[settleAt + 1]) : 0;
 const provider = await startTestServer();
 const contestants = [
   { id: 'bench-a', name: 'Bench A', provider: 'openai-compatible', preset: 'vllm', base_url: `${provider.url}/vllm/v1`, model: 'echo' },
@@ -75,6 +79,10 @@ const failed = await page.getByTestId('error-notice').textContent().catch(() => 
 if (failed) throw new Error(`the import failed: ${failed}`);
 console.log(`[perf] import of ${file} (${mb.toFixed(0)} MiB): ${imported.toFixed(1)} s — ${await page.getByTestId('import-status').textContent()}`);
 const importPeaks = new Map(peaks);
+if (SETTLE > 0) {
+  console.log(`[perf] waiting ${SETTLE} s for the storage engine to settle`);
+  await new Promise((r) => setTimeout(r, SETTLE * 1000));
+}
 
 const reloads = [];
 await page.goto(new URL('#/leaderboard', server.url).href);
