@@ -1356,6 +1356,10 @@ fn stalled_clients_get_408_and_do_not_hold_shutdown() {
     let _ = s.read_to_end(&mut answer);
     let answer = String::from_utf8_lossy(&answer);
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(
+        answer.contains(r#"{"error":"the request took longer than 1 s, its body included"}"#),
+        "{answer}"
+    );
 
     let mut half = std::net::TcpStream::connect(server.addr()).unwrap();
     half.write_all(b"POST /v1/votes HTTP/1.1\r\nhost: x\r\n")

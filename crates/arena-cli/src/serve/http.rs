@@ -92,6 +92,10 @@ pub fn router(store: Store, s: &Settings) -> Result<Router> {
             StatusCode::REQUEST_TIMEOUT,
             s.request_timeout,
         ))
+        // The timeout's own answer has no body; say why, as every other error does.
+        .layer(middleware::map_response(timed_out_message(
+            s.request_timeout,
+        )))
         .layer(middleware::from_fn_with_state(state.clone(), rate_limit));
     let api = if s.allow_origins.is_empty() {
         api
@@ -115,6 +119,26 @@ pub fn router(store: Store, s: &Settings) -> Result<Router> {
         None => app,
     };
     Ok(app.layer(middleware::from_fn(log_request)))
+}
+
+/// Gives the request timeout's 408 a message (`{"error": …}`).
+fn timed_out_message(
+    limit: std::time::Duration,
+) -> impl Fn(Response) -> std::future::Ready<Response> + Clone {
+    move |r: Response| {
+        std::future::ready(if r.status() == StatusCode::REQUEST_TIMEOUT {
+            ApiError(
+                StatusCode::REQUEST_TIMEOUT,
+                format!(
+                    "the request took longer than {} s, its body included",
+                    limit.as_secs()
+                ),
+            )
+            .into_response()
+        } else {
+            r
+        })
+    }
 }
 
 async fn log_request(req: Request, next: Next) -> Response {
