@@ -350,6 +350,16 @@ impl SyncStatus {
         }
     }
 
+    /// The indicator's words where space is short (a phone's header): the state and the count.
+    pub fn short_label(&self) -> String {
+        let pending = self.pending();
+        match self {
+            SyncStatus::Error { .. } => "Sync error".into(),
+            SyncStatus::Offline { .. } if pending > 0 => format!("Offline · {pending}"),
+            _ => self.label(),
+        }
+    }
+
     /// The status after a round in which `failure` happened (or none), with `pending` votes
     /// still queued.
     pub fn after(failure: Option<&Failure>, pending: usize) -> SyncStatus {
@@ -548,6 +558,9 @@ mod tests {
         let e = SyncStatus::after(Some(&Failure::Token("HTTP 401: wrong".into())), 1);
         assert_eq!(e.state(), "error");
         assert_eq!(e.label(), "Sync error: token refused: HTTP 401: wrong");
+        assert_eq!(e.short_label(), "Sync error");
+        assert_eq!(off.short_label(), "Offline · 2");
+        assert_eq!(SyncStatus::Synced.short_label(), "Synced");
         assert_eq!(e.pending(), 1);
     }
 }

@@ -203,12 +203,13 @@ pub fn SyncIndicator() -> impl IntoView {
     move || {
         let s = status.get();
         (s.state() != "off").then(|| {
-            let (label, title) = (s.label(), s.label());
+            let (label, title, short) = (s.label(), s.label(), s.short_label());
             view! {
                 <a class="sync-status" href="#/data" data-testid="sync-status"
                     data-state=s.state() data-pending=s.pending().to_string() title=title>
                     <span class="sync-dot" data-state=s.state()></span>
                     <span class="sync-label">{label}</span>
+                    <span class="sync-short" aria-hidden="true">{short}</span>
                 </a>
             }
         })
