@@ -112,28 +112,34 @@ impl SyncCtl {
 
 /// The server in use and whether a token is stored.
 pub async fn sync_settings(store: &IdbStore, config_url: Option<&str>) -> SyncSettings {
-    let chosen = judge_url(store).await;
-    let (url, from_config) = match chosen {
-        Some(u) if u.is_empty() => (None, false),
-        Some(u) => (Some(u), false),
-        None => (
-            config_url.and_then(|u| normalise_url(u).ok()),
-            config_url.is_some(),
-        ),
-    };
-    let has_token = matches!(store.secret(TOKEN_SECRET).await, Ok(Some(t)) if !t.is_empty());
+    let (url, from_config) = server_url(store, config_url).await;
     SyncSettings {
         url,
         from_config,
-        has_token,
+        has_token: token(store).await.is_some(),
     }
 }
 
-async fn judge_url(store: &IdbStore) -> Option<String> {
+/// The server in use: the judge's choice (`""`: none), else the config's; and whether it is
+/// the config's.
+async fn server_url(store: &IdbStore, config_url: Option<&str>) -> (Option<String>, bool) {
     match store.setting(URL_SETTING).await {
-        Ok(Some(serde_json::Value::String(u))) => Some(u),
-        _ => None,
+        Ok(Some(serde_json::Value::String(u))) => ((!u.is_empty()).then_some(u), false),
+        _ => (
+            config_url.and_then(|u| normalise_url(u).ok()),
+            config_url.is_some(),
+        ),
     }
+}
+
+/// The stored token, if any.
+async fn token(store: &IdbStore) -> Option<String> {
+    store
+        .secret(TOKEN_SECRET)
+        .await
+        .ok()
+        .flatten()
+        .filter(|t| !t.is_empty())
 }
 
 /// Starts the sync loop; call after `provide_store` and `provide_config`.
@@ -201,21 +207,17 @@ async fn round(
     let config = config.await.ok();
     let config_url = config.as_ref().and_then(|c| c.sync_url.clone());
     let conversations = config.as_ref().is_some_and(|c| c.sync_conversations);
-    let settings = sync_settings(&store, config_url.as_deref()).await;
-    let Some(url) = settings.url else {
+    let Some(url) = server_url(&store, config_url.as_deref()).await.0 else {
         set(SyncStatus::Off);
         return None;
     };
     let pending = store.outbox_count().await.unwrap_or(0);
-    let token = match store.secret(TOKEN_SECRET).await {
-        Ok(Some(t)) if !t.is_empty() => t,
-        _ => {
-            set(SyncStatus::Error {
-                reason: "no token: enter the sync server's token on the Data page".into(),
-                pending,
-            });
-            return None;
-        }
+    let Some(token) = token(&store).await else {
+        set(SyncStatus::Error {
+            reason: "no token: enter the sync server's token on the Data page".into(),
+            pending,
+        });
+        return None;
     };
     set(SyncStatus::Syncing { pending });
     let pushed = push(&store, &url, &token, conversations).await;
@@ -414,12 +416,15 @@ struct Wake {
 
 impl Wake {
     fn kick(&self) {
-        match self.waiting.borrow_mut().take() {
-            Some(tx) => {
-                let _ = tx.send(());
-            }
-            None => self.kicked.set(true),
+        if !self.wake() {
+            self.kicked.set(true);
         }
+    }
+
+    /// Ends the sleep in progress; whether there was one.
+    fn wake(&self) -> bool {
+        let sleeping = self.waiting.borrow_mut().take();
+        sleeping.map(|tx| tx.send(())).is_some()
     }
 
     async fn sleep(self: Rc<Self>, ms: Option<u32>) {
@@ -432,9 +437,7 @@ impl Wake {
             let me = self.clone();
             set_timeout_with_handle(
                 move || {
-                    if let Some(tx) = me.waiting.borrow_mut().take() {
-                        let _ = tx.send(());
-                    }
+                    me.wake();
                 },
                 Duration::from_millis(u64::from(ms)),
             )

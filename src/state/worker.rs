@@ -99,13 +99,17 @@ impl DataWorker {
         rx
     }
 
+    /// The page's write counter, which names the votes a request is about.
+    fn votes_version(self) -> u64 {
+        self.0
+            .try_with_value(|i| i.votes.0.get_untracked())
+            .unwrap_or_default()
+    }
+
     /// The leaderboard rows of the stored votes (default options), for efficient pairing;
     /// an error if the worker cannot answer within [`RATINGS_TIMEOUT`].
     pub fn ratings(self) -> impl Future<Output = Result<Vec<LeaderboardRow>, String>> {
-        let votes_version = self
-            .0
-            .try_with_value(|i| i.votes.0.get_untracked())
-            .unwrap_or_default();
+        let votes_version = self.votes_version();
         let answer = self.request(
             |id, db| Request::Ratings {
                 id,
@@ -130,10 +134,7 @@ impl DataWorker {
         self,
         options: LeaderboardOptions,
     ) -> impl Future<Output = Result<Response, String>> {
-        let votes_version = self
-            .0
-            .try_with_value(|i| i.votes.0.get_untracked())
-            .unwrap_or_default();
+        let votes_version = self.votes_version();
         let answer = self.request(
             |id, db| Request::Leaderboard {
                 id,

@@ -17,7 +17,9 @@ use arena_core::store::{
 };
 use indexed_db_futures::database::{Database, ObjectStoreName};
 use indexed_db_futures::error::{DomException, Error as IdbError, OpenDbError};
+use indexed_db_futures::object_store::ObjectStore;
 use indexed_db_futures::prelude::*;
+use indexed_db_futures::primitive::TryFromJs;
 use indexed_db_futures::transaction::{Transaction, TransactionMode};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
@@ -141,13 +143,7 @@ impl IdbStore {
             .map(|v| decode::<VoteRecord>(&v.json))
             .collect::<Result<Vec<_>, _>>()?;
         if !missing.is_empty() {
-            let blob = blob_value(&pack_votes(&missing));
-            ratings
-                .add(blob)
-                .primitive()
-                .map_err(error)?
-                .await
-                .map_err(error)?;
+            add_blob(&ratings, &pack_votes(&missing)).await?;
         }
         settings
             .put(Stored {
@@ -329,13 +325,11 @@ impl Store for IdbStore {
             .map_err(error)?
             .await
             .map_err(error)?;
-        tx.object_store(stores::RATINGS)
-            .map_err(error)?
-            .add(blob_value(&pack_votes(std::slice::from_ref(vote))))
-            .primitive()
-            .map_err(error)?
-            .await
-            .map_err(error)?;
+        add_blob(
+            &tx.object_store(stores::RATINGS).map_err(error)?,
+            &pack_votes(std::slice::from_ref(vote)),
+        )
+        .await?;
         if let Some(c) = conversation {
             let mut c = c.clone();
             c.voted = true;
@@ -401,13 +395,11 @@ impl Store for IdbStore {
             w.await.map_err(error)?;
         }
         if !new.is_empty() {
-            tx.object_store(stores::RATINGS)
-                .map_err(error)?
-                .add(blob_value(&pack_votes(&new)))
-                .primitive()
-                .map_err(error)?
-                .await
-                .map_err(error)?;
+            add_blob(
+                &tx.object_store(stores::RATINGS).map_err(error)?,
+                &pack_votes(&new),
+            )
+            .await?;
         }
         commit(tx).await?;
         report.added = new.len();
@@ -459,26 +451,12 @@ impl Store for IdbStore {
 
     async fn vote_ids(&self) -> Result<Vec<String>, StoreError> {
         let tx = self.db.transaction(stores::VOTES).build().map_err(error)?;
-        let os = tx.object_store(stores::VOTES).map_err(error)?;
-        os.get_all_keys::<String>()
-            .primitive()
-            .map_err(error)?
-            .await
-            .map_err(error)?
-            .collect::<Result<_, _>>()
-            .map_err(error)
+        keys_of(&tx.object_store(stores::VOTES).map_err(error)?).await
     }
 
     async fn vote_count(&self) -> Result<usize, StoreError> {
         let tx = self.db.transaction(stores::VOTES).build().map_err(error)?;
-        let os = tx.object_store(stores::VOTES).map_err(error)?;
-        let n: u32 = os
-            .count()
-            .primitive()
-            .map_err(error)?
-            .await
-            .map_err(error)?;
-        Ok(n as usize)
+        count_of(&tx.object_store(stores::VOTES).map_err(error)?).await
     }
 
     async fn rating_keys(&self) -> Result<Vec<u64>, StoreError> {
@@ -487,16 +465,7 @@ impl Store for IdbStore {
             .transaction(stores::RATINGS)
             .build()
             .map_err(error)?;
-        let keys: Vec<f64> = tx
-            .object_store(stores::RATINGS)
-            .map_err(error)?
-            .get_all_keys::<f64>()
-            .primitive()
-            .map_err(error)?
-            .await
-            .map_err(error)?
-            .collect::<Result<_, _>>()
-            .map_err(error)?;
+        let keys: Vec<f64> = keys_of(&tx.object_store(stores::RATINGS).map_err(error)?).await?;
         Ok(keys.into_iter().map(blob_key).collect())
     }
 
@@ -535,15 +504,11 @@ impl Store for IdbStore {
     ) -> Result<Option<u64>, StoreError> {
         let tx = self.writing(stores::RATINGS)?;
         let os = tx.object_store(stores::RATINGS).map_err(error)?;
-        let now: HashSet<u64> = os
-            .get_all_keys::<f64>()
-            .primitive()
-            .map_err(error)?
-            .await
-            .map_err(error)?
-            .map(|k| k.map(blob_key))
-            .collect::<Result<_, _>>()
-            .map_err(error)?;
+        let now: HashSet<u64> = keys_of::<f64>(&os)
+            .await?
+            .into_iter()
+            .map(blob_key)
+            .collect();
         if !replaced.iter().all(|k| now.contains(k)) {
             return Ok(None);
         }
@@ -555,15 +520,9 @@ impl Store for IdbStore {
         for d in deletes {
             d.await.map_err(error)?;
         }
-        let key: f64 = os
-            .add(blob_value(&merged))
-            .with_key_type::<f64>()
-            .primitive()
-            .map_err(error)?
-            .await
-            .map_err(error)?;
+        let key = add_blob(&os, &merged).await?;
         commit(tx).await?;
-        Ok(Some(blob_key(key)))
+        Ok(Some(key))
     }
 
     async fn outbox(&self) -> Result<Vec<VoteRecord>, StoreError> {
@@ -572,16 +531,7 @@ impl Store for IdbStore {
             .transaction([stores::OUTBOX, stores::VOTES])
             .build()
             .map_err(error)?;
-        let ids: Vec<String> = tx
-            .object_store(stores::OUTBOX)
-            .map_err(error)?
-            .get_all_keys::<String>()
-            .primitive()
-            .map_err(error)?
-            .await
-            .map_err(error)?
-            .collect::<Result<_, _>>()
-            .map_err(error)?;
+        let ids: Vec<String> = keys_of(&tx.object_store(stores::OUTBOX).map_err(error)?).await?;
         let votes = tx.object_store(stores::VOTES).map_err(error)?;
         // Every read is issued before the first is awaited, as in `import_votes`.
         let reads = ids
@@ -601,15 +551,7 @@ impl Store for IdbStore {
 
     async fn outbox_count(&self) -> Result<usize, StoreError> {
         let tx = self.db.transaction(stores::OUTBOX).build().map_err(error)?;
-        let n: u32 = tx
-            .object_store(stores::OUTBOX)
-            .map_err(error)?
-            .count()
-            .primitive()
-            .map_err(error)?
-            .await
-            .map_err(error)?;
-        Ok(n as usize)
+        count_of(&tx.object_store(stores::OUTBOX).map_err(error)?).await
     }
 
     async fn dequeue(&self, ids: &[String]) -> Result<(), StoreError> {
@@ -695,6 +637,40 @@ async fn commit(tx: Transaction<'_>) -> Result<(), StoreError> {
             },
         )),
     }
+}
+
+/// Every key of `os`, in key order.
+async fn keys_of<K: TryFromJs>(os: &ObjectStore<'_>) -> Result<Vec<K>, StoreError> {
+    os.get_all_keys::<K>()
+        .primitive()
+        .map_err(error)?
+        .await
+        .map_err(error)?
+        .collect::<Result<_, _>>()
+        .map_err(error)
+}
+
+/// How many records `os` holds.
+async fn count_of(os: &ObjectStore<'_>) -> Result<usize, StoreError> {
+    let n: u32 = os
+        .count()
+        .primitive()
+        .map_err(error)?
+        .await
+        .map_err(error)?;
+    Ok(n as usize)
+}
+
+/// Adds a rating blob to `os` (the ratings store) under a new key, which it returns.
+async fn add_blob(os: &ObjectStore<'_>, bytes: &[u8]) -> Result<u64, StoreError> {
+    let key: f64 = os
+        .add(blob_value(bytes))
+        .with_key_type::<f64>()
+        .primitive()
+        .map_err(error)?
+        .await
+        .map_err(error)?;
+    Ok(blob_key(key))
 }
 
 /// Rating blobs larger than this are stored as `Blob`s (see [`blob_value`]).

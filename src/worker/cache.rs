@@ -72,10 +72,7 @@ impl VoteCache {
         let mut rows = Rc::try_unwrap(c.rows).unwrap_or_else(|shared| (*shared).clone());
         let sorted = rows.len();
         for (key, blob) in new.iter().zip(blobs.into_iter().flatten()) {
-            let (more, ids) = unpack(&blob).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            c.sizes.insert(*key, more.len());
-            rows.extend(&more);
-            c.ids.extend(ids);
+            c.sizes.insert(*key, append(&mut rows, &mut c.ids, &blob)?);
         }
         sort_after(&mut rows, &mut c.ids, sorted);
         let n = new.len();
@@ -99,14 +96,7 @@ impl VoteCache {
         let mut ids = Vec::new();
         let mut sizes = HashMap::with_capacity(keys.len());
         for (key, blob) in keys.iter().zip(blobs.into_iter().flatten()) {
-            let (more, more_ids) = unpack(&blob).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            sizes.insert(*key, more.len());
-            if rows.is_empty() {
-                rows = more;
-            } else {
-                rows.extend(&more);
-            }
-            ids.extend(more_ids);
+            sizes.insert(*key, append(&mut rows, &mut ids, &blob)?);
         }
         sort_by_time_then_id(&mut rows, &mut ids);
         Ok(VoteCache {
@@ -193,10 +183,22 @@ pub async fn merge_blobs(store: &impl Store, keys: &[u64]) -> Result<Option<u64>
         let Some(blob) = blob else {
             return Ok(None);
         };
-        let (more, more_ids) = unpack(&blob).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        rows.extend(&more);
-        ids.extend(more_ids);
+        append(&mut rows, &mut ids, &blob)?;
     }
     sort_by_time_then_id(&mut rows, &mut ids);
     store.compact_ratings(keys, pack(&rows, &ids)).await
+}
+
+/// Unpacks `blob` onto `rows` and `ids`; returns how many rows it held.
+fn append(rows: &mut RatingRows, ids: &mut Vec<VoteId>, blob: &[u8]) -> Result<usize, StoreError> {
+    let (more, more_ids) = unpack(blob).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let n = more.len();
+    if rows.is_empty() {
+        // The first blob is taken as it is, not re-interned name by name.
+        *rows = more;
+    } else {
+        rows.extend(&more);
+    }
+    ids.extend(more_ids);
+    Ok(n)
 }

@@ -211,6 +211,16 @@ async fn votes(state: &Shared, db: &str, votes_version: u64) -> Result<Rc<Rating
             .map_err(|e| e.to_string())
     }
     .await;
+    done_loading(state);
+    let (mut cache, _) = loaded?;
+    cache.version = votes_version;
+    let v = cache.rows.clone();
+    state.borrow_mut().votes = Some(cache);
+    Ok(v)
+}
+
+/// Ends a votes read or merge (`loading`) and wakes the requests that waited for it.
+fn done_loading(state: &Shared) {
     let waiting = {
         let mut s = state.borrow_mut();
         s.loading = false;
@@ -219,16 +229,11 @@ async fn votes(state: &Shared, db: &str, votes_version: u64) -> Result<Rc<Rating
     for w in waiting {
         let _ = w.send(());
     }
-    let (mut cache, _) = loaded?;
-    cache.version = votes_version;
-    let v = cache.rows.clone();
-    state.borrow_mut().votes = Some(cache);
-    Ok(v)
 }
 
-/// After an answer is sent: merges the cached votes' many small rating blobs into one, so
-/// the next page load reads one blob (see `VoteCache::compaction`). The cache stays in place
-/// meanwhile, so requests in between are answered from it.
+/// After an answer is sent: merges the cached votes' small rating blobs into one, so the next
+/// page load reads a few blobs (see `VoteCache::compaction`). Requests for the votes already
+/// cached are answered meanwhile; a request for newer votes waits for the merge.
 async fn compact(state: &Shared) {
     let Some((store, keys)) = state.borrow().votes.as_ref().and_then(|c| {
         let store = state
@@ -258,14 +263,7 @@ async fn compact(state: &Shared) {
         Ok(None) => {}
         Err(e) => web_sys::console::warn_1(&format!("worker: merging rating blobs: {e}").into()),
     }
-    let waiting = {
-        let mut s = state.borrow_mut();
-        s.loading = false;
-        std::mem::take(&mut s.waiting)
-    };
-    for w in waiting {
-        let _ = w.send(());
-    }
+    done_loading(state);
 }
 
 /// The rows efficient pairing reads: default options; none when the votes cannot be ranked.
