@@ -153,12 +153,13 @@ fn log_answer(s: &GenStats) {
     web_sys::console::info_1(
         &format!(
             "[local model] prompt {} tokens read in {:.0} ms · first token after {:.0} ms · {} \
-             tokens at {:.1} tokens/s",
+             tokens at {:.1} tokens/s · worker heap {} MiB",
             s.prompt_tokens,
             s.prefill_ms,
             s.first_token_ms,
             s.tokens,
-            s.tokens_per_s()
+            s.tokens_per_s(),
+            s.heap_bytes >> 20
         )
         .into(),
     );

@@ -153,6 +153,10 @@ pub struct GenStats {
     pub first_token_ms: f64,
     /// From the first generated token to the last.
     pub decode_ms: f64,
+    /// The worker's wasm memory when the answer ended, in bytes. Wasm memory only grows, so
+    /// this is the worker's peak heap so far (the model's weights, its caches and buffers).
+    #[serde(default)]
+    pub heap_bytes: u64,
 }
 
 impl GenStats {

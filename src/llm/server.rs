@@ -263,6 +263,7 @@ fn stopped_before_start(id: u64) -> Response {
             prefill_ms: 0.0,
             first_token_ms: 0.0,
             decode_ms: 0.0,
+            heap_bytes: heap_bytes(),
         },
     }
 }
@@ -380,8 +381,20 @@ async fn generate(
             } else {
                 0.0
             },
+            heap_bytes: heap_bytes(),
         },
     });
+}
+
+/// The size of this worker's wasm memory, in bytes.
+fn heap_bytes() -> u64 {
+    let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+    u64::from(
+        memory
+            .buffer()
+            .unchecked_into::<js_sys::ArrayBuffer>()
+            .byte_length(),
+    )
 }
 
 thread_local! {

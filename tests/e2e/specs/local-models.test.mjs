@@ -10,7 +10,7 @@
 // an answer is the vote buttons enabling, and downloads are counted at the static server.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, existsSync, statSync } from 'node:fs';
 import { serveStatic } from '../support/static-server.mjs';
 import { launch, pageFor } from '../support/browser.mjs';
 import { cliGenerate } from '../support/cli.mjs';
@@ -220,6 +220,11 @@ test('side by side, both models answer exactly as the native engine does; stop a
   // Regenerate: both answer again, the same (greedy), from the workers already loaded.
   const before = [downloads(site, SMOL), downloads(site, GEMMA)];
   assert.equal(answered(timings), 2);
+  // Each worker holds its whole model file in its wasm heap, and reports that heap.
+  for (const line of timings.filter((l) => l.startsWith('[local model] prompt '))) {
+    const mib = Number(line.match(/worker heap (\d+) MiB$/)?.[1]);
+    assert.ok(mib * 2 ** 20 >= statSync(`${MODELS}/${SMOL}`).size && mib < 4096, `a plausible worker heap: ${line}`);
+  }
   await page.getByTestId('regenerate').click();
   await waitFor(() => answered(timings) === 4, 'both answers regenerated');
   await arena.waitForJudging(LONG);
