@@ -24,6 +24,10 @@ pub struct VoteCache {
     pub db: String,
     /// The caller's version of the votes (the page's write counter).
     pub version: u64,
+    /// Names these rows for [`arena_core::ratings::Rankings`]: it stays the same while votes
+    /// are only appended (in order, the name tables growing), and changes when the rows are
+    /// read afresh or reordered.
+    pub generation: u64,
     pub rows: Rc<RatingRows>,
     /// The id of each row, in row order.
     pub ids: Vec<VoteId>,
@@ -74,7 +78,9 @@ impl VoteCache {
         for (key, blob) in new.iter().zip(blobs.into_iter().flatten()) {
             c.sizes.insert(*key, append(&mut rows, &mut c.ids, &blob)?);
         }
-        sort_after(&mut rows, &mut c.ids, sorted);
+        if !sort_after(&mut rows, &mut c.ids, sorted) {
+            c.generation = next_generation();
+        }
         let n = new.len();
         c.keys.extend(new);
         c.keys.sort_unstable();
@@ -102,6 +108,7 @@ impl VoteCache {
         Ok(VoteCache {
             db: db.to_string(),
             version: 0,
+            generation: next_generation(),
             rows: Rc::new(rows),
             ids,
             keys,
@@ -187,6 +194,15 @@ pub async fn merge_blobs(store: &impl Store, keys: &[u64]) -> Result<Option<u64>
     }
     sort_by_time_then_id(&mut rows, &mut ids);
     store.compact_ratings(keys, pack(&rows, &ids)).await
+}
+
+/// A number no cache in this worker had before.
+fn next_generation() -> u64 {
+    thread_local!(static LAST: std::cell::Cell<u64> = const { std::cell::Cell::new(0) });
+    LAST.with(|g| {
+        g.set(g.get() + 1);
+        g.get()
+    })
 }
 
 /// Unpacks `blob` onto `rows` and `ids`; returns how many rows it held.

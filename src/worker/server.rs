@@ -7,9 +7,7 @@ use arena_core::formats::export::{ExportCount, ExportFormat, export_records};
 use arena_core::formats::{FormatError, RecordReader};
 use arena_core::ratings::rows::RatingRows;
 use arena_core::ratings::synthetic::synthetic_battles;
-use arena_core::ratings::{
-    CiMethod, LeaderboardOptions, compute_leaderboard, compute_leaderboard_rows,
-};
+use arena_core::ratings::{CiMethod, LeaderboardOptions, Rankings, compute_leaderboard};
 use arena_core::store::{ImportReport, Store};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -36,6 +34,8 @@ struct State {
     store: Option<(String, Rc<IdbStore>)>,
     /// Votes read for a `votes_version`, kept for filter changes and new votes.
     votes: Option<VoteCache>,
+    /// Their rankings, brought up to date by the votes appended since.
+    rankings: Rankings,
     /// The newest leaderboard request: older ones still waiting are skipped.
     latest_leaderboard: u64,
     /// Whether a request is reading the votes; others wait for it (`waiting`) instead of
@@ -117,11 +117,9 @@ async fn handle(state: &Shared, request: Request, file: Option<File>) {
             db,
             votes_version,
         } => match votes(state, &db, votes_version).await {
-            Ok(votes) => {
-                post(&Response::Ratings {
-                    id,
-                    rows: ratings(&votes),
-                });
+            Ok((votes, generation)) => {
+                let rows = ratings(state, &votes, generation);
+                post(&Response::Ratings { id, rows });
                 compact(state).await;
             }
             Err(message) => post(&Response::Failed { id, message }),
@@ -184,14 +182,18 @@ async fn open(state: &Shared, db: &str) -> Result<Rc<IdbStore>, String> {
 /// The votes of `db` for `votes_version`. A new version (a vote was cast, or an import
 /// wrote) reads only the ids, then fetches just the votes not seen yet; a new database, or
 /// many new votes, reads them all.
-async fn votes(state: &Shared, db: &str, votes_version: u64) -> Result<Rc<RatingRows>, String> {
+async fn votes(
+    state: &Shared,
+    db: &str,
+    votes_version: u64,
+) -> Result<(Rc<RatingRows>, u64), String> {
     loop {
         let cached = state
             .borrow()
             .votes
             .as_ref()
             .filter(|c| c.db == db && c.version == votes_version)
-            .map(|c| c.rows.clone());
+            .map(|c| (c.rows.clone(), c.generation));
         if let Some(v) = cached {
             return Ok(v);
         }
@@ -214,7 +216,7 @@ async fn votes(state: &Shared, db: &str, votes_version: u64) -> Result<Rc<Rating
     done_loading(state);
     let (mut cache, _) = loaded?;
     cache.version = votes_version;
-    let v = cache.rows.clone();
+    let v = (cache.rows.clone(), cache.generation);
     state.borrow_mut().votes = Some(cache);
     Ok(v)
 }
@@ -267,11 +269,18 @@ async fn compact(state: &Shared) {
 }
 
 /// The rows efficient pairing reads: default options; none when the votes cannot be ranked.
-fn ratings(votes: &RatingRows) -> Vec<arena_core::ratings::LeaderboardRow> {
+fn ratings(
+    state: &Shared,
+    votes: &RatingRows,
+    generation: u64,
+) -> Vec<arena_core::ratings::LeaderboardRow> {
     if votes.is_empty() {
         return Vec::new();
     }
-    compute_leaderboard_rows(votes, &LeaderboardOptions::default())
+    state
+        .borrow_mut()
+        .rankings
+        .leaderboard(votes, generation, &LeaderboardOptions::default())
         .map_or_else(|_| Vec::new(), |lb| lb.rows)
 }
 
@@ -302,7 +311,7 @@ async fn leaderboard(
     options: &LeaderboardOptions,
 ) {
     let t0 = now();
-    let votes = match votes(state, db, votes_version).await {
+    let (votes, generation) = match votes(state, db, votes_version).await {
         Ok(v) => v,
         Err(message) => {
             post(&Response::Failed { id, message });
@@ -322,7 +331,10 @@ async fn leaderboard(
     let result = if votes.is_empty() {
         Err("no votes stored".to_string())
     } else {
-        compute_leaderboard_rows(&votes, options)
+        state
+            .borrow_mut()
+            .rankings
+            .leaderboard(&votes, generation, options)
             .map(Box::new)
             .map_err(|e| e.to_string())
     };

@@ -118,19 +118,23 @@ fn main() {
     let t = Instant::now();
     let _ = arena_core::ratings::cycles::find_cycles(&tallies, &names, 1.96, 100);
     lap("cycles", t);
-    let t = Instant::now();
     let th = vec![0.0; names.len()];
-    let _ = arena_core::ratings::judges::judge_stats(
-        &th,
-        kept.iter()
-            .zip(&b2)
-            .map(|(r, x)| arena_core::ratings::judges::JudgedVote {
-                judge: &r.judge,
-                a: x.models().0,
-                b: x.models().1,
-                winner: r.winner,
-            }),
-    );
+    let mut judge_names: Vec<&str> = kept.iter().map(|r| r.judge.as_str()).collect();
+    judge_names.sort_unstable();
+    judge_names.dedup();
+    let judged: Vec<arena_core::ratings::judges::JudgedVote> = kept
+        .iter()
+        .zip(&b2)
+        .map(|(r, x)| arena_core::ratings::judges::JudgedVote {
+            judge: u32::try_from(judge_names.binary_search(&r.judge.as_str()).unwrap_or(0))
+                .unwrap_or(0),
+            a: x.models().0,
+            b: x.models().1,
+            winner: r.winner,
+        })
+        .collect();
+    let t = Instant::now();
+    let _ = arena_core::ratings::judges::judge_stats(&th, &judge_names, judged);
     lap("judges", t);
     let t = Instant::now();
     let _ = arena_core::ratings::ci::sandwich_std_errors(&cells, &th, None);

@@ -2,14 +2,17 @@
 // on the Data page of the release build, then times the Leaderboard page's first answer after
 // a reload and its answer after one more vote, and prints the peak memory of the tab.
 //
-//     node tests/e2e/tools/ratings-bench.mjs VOTES.jsonl [--runs 3] [--settle SECONDS]
+//     node tests/e2e/tools/ratings-bench.mjs VOTES.jsonl [--runs 3] [--settle SECONDS] [--profile DIR]
+//
+// `--profile DIR` keeps the browser profile in DIR; run again with the same DIR and the import
+// is skipped (the votes are already stored there), so later builds are timed on the same data.
 //
 // Generate FastChat clean_battle-shaped votes with crates/arena-cli/benches/read_path.py's
 // `write_fastchat` (e.g. 1,700,000 records). Needs `make build` and
 // `cargo build -p arena-testserver` (the vote's two contestants answer from loopback).
 import { serveStatic } from '../support/static-server.mjs';
 import { startTestServer } from '../support/testserver.mjs';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchProfile } from '../support/browser.mjs';
@@ -28,12 +31,16 @@ const contestants = [
   { id: 'bench-a', name: 'Bench A', provider: 'openai-compatible', preset: 'vllm', base_url: `${provider.url}/vllm/v1`, model: 'echo' },
   { id: 'bench-b', name: 'Bench B', provider: 'openai-compatible', preset: 'vllm', base_url: `${provider.url}/vllm/v1`, model: 'echo' },
 ];
-const server = await serveStatic('dist', '127.0.0.1', 0, {
+// A kept profile's votes belong to the page's origin: the same port each time.
+const server = await serveStatic('dist', '127.0.0.1', process.argv.includes('--profile') ? 47613 : 0, {
   overrides: { '/arena.json': { body: JSON.stringify({ schema: 1, arena_id: 'bench', contestants }) } },
 });
 // A profile on disk, as a judge's browser has: a fresh context is off the record, with an
 // in-memory IndexedDB whose quota a million votes exceed.
-const profile = mkdtempSync(join(tmpdir(), 'arena-bench-profile-'));
+const profileAt = process.argv.indexOf('--profile');
+const kept = profileAt > 0 ? process.argv[profileAt + 1] : null;
+const reuse = kept !== null && existsSync(join(kept, 'imported'));
+const profile = kept ?? mkdtempSync(join(tmpdir(), 'arena-bench-profile-'));
 const context = await launchProfile(profile);
 const page = context.pages()[0] ?? await context.newPage();
 
@@ -66,22 +73,29 @@ async function answered(after = 0) {
 }
 
 const mb = statSync(file).size / 2 ** 20;
-await page.goto(new URL('#/data', server.url).href);
-await page.getByTestId('import-input').waitFor({ state: 'attached' });
-let t = Date.now();
-await page.getByTestId('import-input').setInputFiles(file);
-await page.waitForFunction(() => {
-  const status = document.querySelector('[data-testid="import-status"]')?.textContent ?? '';
-  return status.startsWith('Imported') || document.querySelector('[data-testid="error-notice"]');
-}, null, { timeout: 3_600_000, polling: 1000 });
-const imported = (Date.now() - t) / 1000;
-const failed = await page.getByTestId('error-notice').textContent().catch(() => null);
-if (failed) throw new Error(`the import failed: ${failed}`);
-console.log(`[perf] import of ${file} (${mb.toFixed(0)} MiB): ${imported.toFixed(1)} s — ${await page.getByTestId('import-status').textContent()}`);
-const importPeaks = new Map(peaks);
-if (SETTLE > 0) {
-  console.log(`[perf] waiting ${SETTLE} s for the storage engine to settle`);
-  await new Promise((r) => setTimeout(r, SETTLE * 1000));
+let t;
+let importPeaks = new Map();
+if (reuse) {
+  console.log(`[perf] the votes of ${file} are already stored in ${kept}: no import`);
+} else {
+  await page.goto(new URL('#/data', server.url).href);
+  await page.getByTestId('import-input').waitFor({ state: 'attached' });
+  t = Date.now();
+  await page.getByTestId('import-input').setInputFiles(file);
+  await page.waitForFunction(() => {
+    const status = document.querySelector('[data-testid="import-status"]')?.textContent ?? '';
+    return status.startsWith('Imported') || document.querySelector('[data-testid="error-notice"]');
+  }, null, { timeout: 3_600_000, polling: 1000 });
+  const imported = (Date.now() - t) / 1000;
+  const failed = await page.getByTestId('error-notice').textContent().catch(() => null);
+  if (failed) throw new Error(`the import failed: ${failed}`);
+  console.log(`[perf] import of ${file} (${mb.toFixed(0)} MiB): ${imported.toFixed(1)} s — ${await page.getByTestId('import-status').textContent()}`);
+  importPeaks = new Map(peaks);
+  if (SETTLE > 0) {
+    console.log(`[perf] waiting ${SETTLE} s for the storage engine to settle`);
+    await new Promise((r) => setTimeout(r, SETTLE * 1000));
+  }
+  if (kept) writeFileSync(join(kept, 'imported'), file);
 }
 
 const reloads = [];
@@ -116,6 +130,6 @@ const renderer = (m) => Math.max(0, ...[...m].filter(([k]) => k.startsWith('rend
 console.log(`[perf] peak renderer (tab and its workers) RSS: ${mib(renderer(importPeaks))} during the import, ${mib(renderer(peaks))} overall`);
 for (const [key, kb] of peaks) console.log(`  ${key}: peak ${mib(kb)}`);
 await context.close();
-rmSync(profile, { recursive: true, force: true });
+if (!kept) rmSync(profile, { recursive: true, force: true });
 await server.close();
 await provider.close();

@@ -59,6 +59,15 @@ pub struct Cells {
     pub counts: Vec<f64>,
 }
 
+/// A verdict's index in battle counts by ordered pair: 0 = a wins, 1 = b wins, 2 = a tie.
+pub fn verdict(w: Winner) -> usize {
+    match w {
+        Winner::ModelA => 0,
+        Winner::ModelB => 1,
+        Winner::Tie | Winner::TieBothBad => 2,
+    }
+}
+
 impl Cells {
     /// Groups battles into cells. Self-battles (`a == b`) carry no information and are
     /// skipped. Cells come out sorted by (a, b, y), so the result does not depend on the
@@ -74,47 +83,52 @@ impl Cells {
             let (a, c) = b.models();
             if a < c { (a, c, s) } else { (c, a, 2 - s) }
         };
-        let mut keyed: Vec<((usize, usize, usize), f64)> = Vec::new();
         if n_models <= 1024 {
             // Counted by ordered pair and verdict, without a branch per battle (random
             // orientations and verdicts mispredict), then folded to canonical cells. The
             // diagonal (self-battles) is never read.
-            let verdict = |w: Winner| match w {
-                Winner::ModelA => 0,
-                Winner::ModelB => 1,
-                Winner::Tie | Winner::TieBothBad => 2,
-            };
             let mut dense = vec![0u32; n_models * n_models * 3];
             for b in battles {
                 let (i, j) = b.models();
                 dense[(i * n_models + j) * 3 + verdict(b.winner)] += 1;
             }
-            let at = |i: usize, j: usize, v: usize| dense[(i * n_models + j) * 3 + v];
-            for i in 0..n_models {
-                for j in (i + 1)..n_models {
-                    let by_slot = [
-                        at(i, j, 0) + at(j, i, 1),
-                        at(i, j, 2) + at(j, i, 2),
-                        at(i, j, 1) + at(j, i, 0),
-                    ];
-                    for (s, c) in by_slot.into_iter().enumerate() {
-                        if c > 0 {
-                            keyed.push(((i, j, s), f64::from(c)));
-                        }
+            return Cells::from_counts(n_models, |i, j, v| dense[(i * n_models + j) * 3 + v]);
+        }
+        let mut map: HashMap<(usize, usize, usize), f64> = HashMap::new();
+        for b in battles {
+            if b.a == b.b {
+                continue;
+            }
+            *map.entry(slot(&b)).or_insert(0.0) += 1.0;
+        }
+        let mut keyed: Vec<((usize, usize, usize), f64)> = map.into_iter().collect();
+        keyed.sort_by_key(|(k, _)| *k);
+        Cells::from_keyed(n_models, &keyed)
+    }
+
+    /// Cells from battle counts by ordered pair and verdict (`at(i, j, v)`: battles of `i`
+    /// as model a against `j`, verdict `v` of [`verdict`]); the same cells, in the same order,
+    /// as [`Cells::from_battles`] of those battles.
+    pub fn from_counts(n_models: usize, at: impl Fn(usize, usize, usize) -> u32) -> Cells {
+        let mut keyed: Vec<((usize, usize, usize), f64)> = Vec::new();
+        for i in 0..n_models {
+            for j in (i + 1)..n_models {
+                let by_slot = [
+                    at(i, j, 0) + at(j, i, 1),
+                    at(i, j, 2) + at(j, i, 2),
+                    at(i, j, 1) + at(j, i, 0),
+                ];
+                for (s, c) in by_slot.into_iter().enumerate() {
+                    if c > 0 {
+                        keyed.push(((i, j, s), f64::from(c)));
                     }
                 }
             }
-        } else {
-            let mut map: HashMap<(usize, usize, usize), f64> = HashMap::new();
-            for b in battles {
-                if b.a == b.b {
-                    continue;
-                }
-                *map.entry(slot(&b)).or_insert(0.0) += 1.0;
-            }
-            keyed = map.into_iter().collect();
-            keyed.sort_by_key(|(k, _)| *k);
         }
+        Cells::from_keyed(n_models, &keyed)
+    }
+
+    fn from_keyed(n_models: usize, keyed: &[((usize, usize, usize), f64)]) -> Cells {
         let cells = keyed
             .iter()
             .map(|&((a, b, s), _)| Cell {

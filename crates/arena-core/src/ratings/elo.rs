@@ -29,18 +29,48 @@ pub fn online_elo(
     battles: impl IntoIterator<Item = Battle>,
     params: EloParams,
 ) -> Vec<f64> {
-    let mut r = vec![params.init; n_models];
-    // base^(d / scale) = exp(d · ln(base) / scale)
-    let c = params.base.ln() / params.scale;
+    let mut elo = OnlineElo::new(n_models, params);
     for battle in battles {
+        elo.step(battle);
+    }
+    elo.ratings
+}
+
+/// Online Elo fed one battle at a time: [`online_elo`] of the battles so far.
+#[derive(Debug, Clone)]
+pub struct OnlineElo {
+    pub ratings: Vec<f64>,
+    params: EloParams,
+    /// ln(base) / scale: base^(d / scale) = exp(d · c).
+    c: f64,
+}
+
+impl OnlineElo {
+    pub fn new(n_models: usize, params: EloParams) -> Self {
+        OnlineElo {
+            ratings: vec![params.init; n_models],
+            params,
+            c: params.base.ln() / params.scale,
+        }
+    }
+
+    /// Room for models up to `n_models` (new ones start at the initial rating).
+    pub fn grow(&mut self, n_models: usize) {
+        if self.ratings.len() < n_models {
+            self.ratings.resize(n_models, self.params.init);
+        }
+    }
+
+    #[inline]
+    pub fn step(&mut self, battle: Battle) {
+        let (r, p, c) = (&mut self.ratings, self.params, self.c);
         let ((a, b), winner) = (battle.models(), battle.winner);
         let ea = 1.0 / (1.0 + ((r[b] - r[a]) * c).exp());
         let eb = 1.0 / (1.0 + ((r[a] - r[b]) * c).exp());
         let sa = winner.score_a();
-        r[a] += params.k * (sa - ea);
-        r[b] += params.k * (1.0 - sa - eb);
+        r[a] += p.k * (sa - ea);
+        r[b] += p.k * (1.0 - sa - eb);
     }
-    r
 }
 
 #[cfg(test)]

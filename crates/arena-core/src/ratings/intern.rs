@@ -67,6 +67,7 @@ impl<'a> Interner<'a> {
     }
 
     /// The names, by index.
+    #[cfg(test)]
     pub(crate) fn names(&self) -> &[&'a str] {
         &self.names
     }

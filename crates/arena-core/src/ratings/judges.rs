@@ -31,11 +31,11 @@ pub struct JudgeStats {
     pub outlier: bool,
 }
 
-/// One vote for judge statistics: the judge, both models (indices into the ratings), the
-/// verdict.
+/// One vote for judge statistics: the judge (an index into the judges' names), both models
+/// (indices into the ratings), the verdict.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct JudgedVote<'a> {
-    pub judge: &'a str,
+pub struct JudgedVote {
+    pub judge: u32,
     pub a: usize,
     pub b: usize,
     pub winner: Winner,
@@ -78,32 +78,25 @@ fn pair_table(theta: &[f64]) -> Vec<[f64; 5]> {
     t
 }
 
-/// Figures for each judge, sorted by votes (most first), then name. `theta` are the fitted
-/// natural-scale ratings.
-pub fn judge_stats<'a>(
+/// Figures for each judge with a vote, sorted by votes (most first), then name. `theta` are
+/// the fitted natural-scale ratings; `judges` names the votes' judge indices.
+///
+/// # Panics
+/// When a vote's judge is not an index into `judges`.
+pub fn judge_stats(
     theta: &[f64],
-    votes: impl IntoIterator<Item = JudgedVote<'a>>,
+    judges: &[&str],
+    votes: impl IntoIterator<Item = JudgedVote>,
 ) -> Vec<JudgeStats> {
     let n = theta.len();
     let table = pair_table(theta);
-    let mut judges = super::intern::Interner::default();
-    let mut acc: Vec<Acc> = Vec::new();
-    // Votes come in runs by one judge (often one judge in all), so the last judge is checked
-    // before the index.
-    let mut last: Option<(&str, usize)> = None;
+    // By index, not by name: a public dataset has a judge per user, and hashing each vote's
+    // judge name was a third of the ranking.
+    let mut acc: Vec<Acc> = std::iter::repeat_with(Acc::default)
+        .take(judges.len())
+        .collect();
     for v in votes {
-        let k = match last {
-            Some((j, k)) if super::intern::same(j, v.judge) => k,
-            _ => {
-                let k = judges.id(v.judge);
-                if k == acc.len() {
-                    acc.push(Acc::default());
-                }
-                last = Some((v.judge, k));
-                k
-            }
-        };
-        let e = &mut acc[k];
+        let e = &mut acc[v.judge as usize];
         e.votes += 1;
         let row = &table[v.a * n + v.b];
         let (agree, ll) = match v.winner {
@@ -118,13 +111,13 @@ pub fn judge_stats<'a>(
         e.var += row[4];
     }
     let mut out: Vec<JudgeStats> = judges
-        .names()
         .iter()
         .zip(acc)
+        .filter(|(_, a)| a.votes > 0)
         .map(|(judge, a)| {
             let z = (a.decisive > 0 && a.var > 0.0).then(|| (a.ll - a.mean) / a.var.sqrt());
             JudgeStats {
-                judge: judge.to_string(),
+                judge: (*judge).to_string(),
                 votes: a.votes,
                 decisive: a.decisive,
                 agreement: (a.decisive > 0).then(|| a.agree / a.decisive as f64),
@@ -153,25 +146,25 @@ mod tests {
                 Winner::ModelA
             };
             votes.push(JudgedVote {
-                judge: "fair",
+                judge: 0,
                 a: 0,
                 b: 1,
                 winner,
             });
             votes.push(JudgedVote {
-                judge: "troll",
+                judge: 1,
                 a: 0,
                 b: 1,
                 winner: Winner::ModelB,
             });
         }
         votes.push(JudgedVote {
-            judge: "fair",
+            judge: 0,
             a: 1,
             b: 0,
             winner: Winner::Tie,
         });
-        let s = judge_stats(&theta, votes);
+        let s = judge_stats(&theta, &["fair", "troll"], votes);
         let fair = s.iter().find(|j| j.judge == "fair").unwrap();
         let troll = s.iter().find(|j| j.judge == "troll").unwrap();
         assert_eq!((fair.votes, fair.decisive), (101, 100));

@@ -54,6 +54,31 @@ impl PairTallies {
         }
     }
 
+    /// The tallies of battle counts by ordered pair and verdict (`at(i, j, v)`, verdicts as
+    /// [`super::cells::verdict`] numbers them): the same as [`PairTallies::from_battles`] of
+    /// those battles (the counts are whole numbers, so the sums are exact either way).
+    pub fn from_counts(n: usize, at: impl Fn(usize, usize, usize) -> u32) -> PairTallies {
+        let mut wins = vec![0.0; n * n];
+        let mut all = vec![0.0; n * n];
+        for i in 0..n {
+            for j in 0..n {
+                if i == j {
+                    continue;
+                }
+                let c = [at(i, j, 0), at(i, j, 1), at(i, j, 2)].map(f64::from);
+                all[i * n + j] += c[0] + c[1] + c[2];
+                all[j * n + i] += c[0] + c[1] + c[2];
+                wins[i * n + j] += c[0];
+                wins[j * n + i] += c[1];
+            }
+        }
+        PairTallies {
+            n,
+            wins,
+            battles: all,
+        }
+    }
+
     /// Battle-count matrix in the order `order` (indices into the tallies).
     pub fn count_matrix(&self, order: &[usize], names: &[String]) -> Matrix {
         Self::matrix(order, names, |i, j| Some(self.battles[i * self.n + j]))

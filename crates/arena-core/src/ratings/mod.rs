@@ -18,6 +18,7 @@ pub mod judges;
 pub(crate) mod linalg;
 pub mod matrices;
 pub mod packed;
+pub mod ranking;
 pub mod rows;
 pub mod style;
 pub mod synthetic;
@@ -25,10 +26,8 @@ pub mod synthetic;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::categories::{Category, RowCategory};
-use crate::dedup::{DedupKey, dedup_keep_keys};
 use crate::record::{VoteRecord, Winner};
-use rows::{NO_PROMPT, RatingRows, flag};
+use rows::RatingRows;
 use style::StyleCounts;
 
 pub use bt::{BtFit, BtSolver, fit_bt};
@@ -37,6 +36,7 @@ pub use cycles::Cycle;
 pub use elo::{EloParams, online_elo};
 pub use judges::JudgeStats;
 pub use matrices::Matrix;
+pub use ranking::{Ranking, Rankings};
 
 /// Rating points per natural log-odds unit: 400 / ln 10.
 pub const SCALE: f64 = 400.0 / std::f64::consts::LN_10;
@@ -221,123 +221,36 @@ pub enum RatingsError {
 
 /// Applies the filters and dedup; returns the records that are rated (self-battles left out),
 /// in input order.
+///
+/// # Panics
+/// With 2³² records or more.
 pub fn select<'a>(
     records: &'a [VoteRecord],
     filter: &FilterOptions,
     seed: u64,
 ) -> (Vec<&'a VoteRecord>, FilterSummary) {
     let rows = RatingRows::from_records(records, false);
-    let g = gather(&rows, filter, seed);
-    (g.kept.iter().map(|&i| &records[i]).collect(), g.summary)
+    let mut ranking = Ranking::new(filter, seed);
+    ranking
+        .update(&rows)
+        .expect("a fresh ranking takes any rows");
+    (
+        ranking.kept().map(|i| &records[i]).collect(),
+        ranking.summary().clone(),
+    )
 }
 
-/// A kept record reduced to what the ratings read of it.
+/// A rated vote as the style fit reads it. (`u32` indices: one per rated vote.)
 #[derive(Debug, Clone, Copy)]
-struct Row<'a> {
-    /// Model indices: in order of first appearance while gathering, sorted names after.
-    /// (`u32`: a row is 32 bytes, and there is one per rated vote.)
+struct Row {
     a: u32,
     b: u32,
     winner: Winner,
-    tstamp: f64,
-    judge: &'a str,
 }
 
 /// A model index as a row holds it.
 fn model_index(i: usize) -> u32 {
     u32::try_from(i).expect("model index below 2^32")
-}
-
-/// The rows that are rated (self-battles left out): their positions in the input, their
-/// compact form, and the sorted model names these index.
-struct Gathered<'a> {
-    kept: Vec<usize>,
-    rows: Vec<Row<'a>>,
-    names: Vec<String>,
-    summary: FilterSummary,
-}
-
-/// Filters, dedup and the model index in one pass over the rows.
-fn gather<'a>(all: &'a RatingRows, filter: &FilterOptions, seed: u64) -> Gathered<'a> {
-    let mut s = FilterSummary {
-        records: all.len(),
-        ..FilterSummary::default()
-    };
-    let category = filter
-        .category
-        .as_deref()
-        .map(|c| RowCategory::new(&Category::parse(c), all));
-    // Without any key, dedup keeps everything: skip it.
-    let dedup = filter.dedup && all.has_dedup_keys();
-    let mut kept = Vec::with_capacity(all.len());
-    let mut keys = Vec::with_capacity(if dedup { all.len() } else { 0 });
-    for (i, r) in all.rows.iter().enumerate() {
-        if r.has(flag::AFTER_REVEAL) {
-            s.after_reveal += 1;
-        } else if !filter.include_flagged && r.has(flag::LEAK) {
-            s.flagged += 1;
-        } else if !filter.include_named && !r.has(flag::ANONY) {
-            s.named += 1;
-        } else if category.as_ref().is_some_and(|c| !c.matches(r)) {
-            s.other_category += 1;
-        } else {
-            kept.push(i);
-            if dedup {
-                keys.push(DedupKey {
-                    sampled: r.has(flag::SAMPLED_KNOWN).then(|| r.has(flag::SAMPLED)),
-                    prompt: (r.prompt != NO_PROMPT).then(|| all.prompts.name(r.prompt)),
-                });
-            }
-        }
-    }
-    if dedup {
-        let keep = dedup_keep_keys(&keys, seed);
-        let before = kept.len();
-        let mut k = keep.iter();
-        kept.retain(|_| *k.next().unwrap_or(&true));
-        s.deduplicated = before - kept.len();
-    }
-    drop(keys);
-    s.used = kept.len();
-    // A model against itself carries no information: such records pass the filters (and
-    // count in `used`) but are not rated.
-    kept.retain(|&i| all.rows[i].a != all.rows[i].b);
-    // Sorted names of the models the rated rows use (a model seen only against itself has
-    // none).
-    let mut used = vec![false; all.models.len()];
-    for &i in &kept {
-        used[all.rows[i].a as usize] = true;
-        used[all.rows[i].b as usize] = true;
-    }
-    let mut order: Vec<usize> = (0..used.len()).filter(|&m| used[m]).collect();
-    #[allow(clippy::cast_possible_truncation)] // model indices are u32
-    order.sort_unstable_by_key(|&m| all.models.name(m as u32));
-    let mut remap = vec![usize::MAX; used.len()];
-    let mut names = Vec::with_capacity(order.len());
-    for (new, &m) in order.iter().enumerate() {
-        remap[m] = new;
-        #[allow(clippy::cast_possible_truncation)]
-        names.push(all.models.name(m as u32).to_string());
-    }
-    let rows = kept
-        .iter()
-        .map(|&i| {
-            let r = &all.rows[i];
-            Row {
-                a: model_index(remap[r.a as usize]),
-                b: model_index(remap[r.b as usize]),
-                winner: r.winner,
-                tstamp: r.tstamp,
-                judge: all.judges.name(r.judge),
-            }
-        })
-        .collect();
-    Gathered {
-        kept,
-        rows,
-        names,
-        summary: s,
-    }
 }
 
 /// Model names (sorted), and each record's (a, b) model indices in input order.
@@ -384,54 +297,60 @@ pub fn compute_leaderboard(
 /// Computes the whole leaderboard from rating rows. Style control needs rows made with
 /// their style counts ([`RatingRows::new`]`(true)`); without them it is fitted as if every
 /// answer were plain text of no length.
+///
+/// # Panics
+/// With 2³² rows or more.
 pub fn compute_leaderboard_rows(
     all: &RatingRows,
     opts: &LeaderboardOptions,
 ) -> Result<Leaderboard, RatingsError> {
-    let Gathered {
-        kept,
-        rows: votes,
-        names,
-        summary,
-    } = gather(all, &opts.filter, opts.seed);
-    let sides: Vec<(StyleCounts, StyleCounts)> = if opts.style_control {
-        kept.iter()
-            .map(|&i| {
-                all.style
-                    .get(i)
-                    .map_or_else(Default::default, |[a, b]| (*a, *b))
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    finish(&votes, &names, summary, &sides, all.len(), opts)
+    let mut ranking = Ranking::new(&opts.filter, opts.seed);
+    ranking.update(all).expect("a fresh ranking takes any rows");
+    ranking.leaderboard(all, opts)
 }
 
-/// Everything after the rows are gathered: the fits, intervals, tallies and tables.
+/// The rated votes' style counts (a and b) and the votes, for style control.
+type StyleInput<'a> = (&'a [(StyleCounts, StyleCounts)], &'a [Row]);
+
+/// What the fits read of the rated votes, models indexed by sorted name.
+struct Rated<'a> {
+    names: &'a [String],
+    /// Online Elo of the rated votes in time order.
+    elo: Vec<f64>,
+    cells: Cells,
+    tallies: matrices::PairTallies,
+    summary: FilterSummary,
+    /// How many records were read (for the error when none is rated).
+    records: usize,
+}
+
+/// Everything after the votes are tallied: the fits, intervals, tables and judges' figures.
+/// `rated_votes` are the rated votes in input order; `style` their style counts and the votes
+/// themselves, when style control is on.
 #[allow(clippy::too_many_lines)] // one linear pipeline, read top to bottom
 fn finish(
-    votes: &[Row<'_>],
-    names: &[String],
-    summary: FilterSummary,
-    sides: &[(StyleCounts, StyleCounts)],
-    records: usize,
+    rated: Rated<'_>,
+    rated_votes: impl Iterator<Item = judges::JudgedVote>,
+    judge_names: &[&str],
+    style: Option<StyleInput<'_>>,
     opts: &LeaderboardOptions,
 ) -> Result<Leaderboard, RatingsError> {
-    if votes.is_empty() {
+    let Rated {
+        names,
+        elo,
+        cells,
+        tallies,
+        summary,
+        records,
+    } = rated;
+    if names.is_empty() {
         return Err(RatingsError::NoBattles { records });
     }
-    let battles: Vec<Battle> = time_order(votes, |r| r.tstamp)
-        .into_iter()
-        .map(|i| Battle::new(votes[i].a as usize, votes[i].b as usize, votes[i].winner))
-        .collect();
     let n = names.len();
-    let elo = online_elo(n, battles.iter().copied(), EloParams::default());
-    let cells = Cells::from_battles(n, battles.iter().copied());
     let weights = opts.reweight.then(|| cells.reweight_weights());
 
     // θ (natural, mean zero), and per-model interval offsets on θ.
-    let (theta, lower, upper, style_coefficients, converged) = if opts.style_control {
+    let (theta, lower, upper, style_coefficients, converged) = if let Some((sides, votes)) = style {
         fit_with_style(sides, votes, n, opts)
     } else {
         let fit = fit_bt(
@@ -490,7 +409,6 @@ fn finish(
     let lo: Vec<f64> = lower.iter().map(|t| offset + SCALE * t).collect();
     let hi: Vec<f64> = upper.iter().map(|t| offset + SCALE * t).collect();
 
-    let tallies = matrices::PairTallies::from_battles(n, battles.iter().copied());
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&i, &j| {
         rating[j]
@@ -522,15 +440,7 @@ fn finish(
         .collect();
     let ordered_names: Vec<String> = order.iter().map(|&i| names[i].clone()).collect();
     let ordered_ratings: Vec<f64> = order.iter().map(|&i| rating[i]).collect();
-    let judges = judges::judge_stats(
-        &theta,
-        votes.iter().map(|r| judges::JudgedVote {
-            judge: r.judge,
-            a: r.a as usize,
-            b: r.b as usize,
-            winner: r.winner,
-        }),
-    );
+    let judges = judges::judge_stats(&theta, judge_names, rated_votes);
     Ok(Leaderboard {
         rows,
         ci: opts.ci,
@@ -570,7 +480,7 @@ type StyleResult = (
 
 fn fit_with_style(
     sides: &[(StyleCounts, StyleCounts)],
-    kept: &[Row<'_>],
+    kept: &[Row],
     n: usize,
     opts: &LeaderboardOptions,
 ) -> StyleResult {
@@ -645,7 +555,19 @@ fn fit_with_style(
 #[cfg(test)]
 pub(crate) mod oracle {
     use super::*;
+    use crate::categories::Category;
+    use crate::dedup::{DedupKey, dedup_keep_keys};
     use crate::integrity::{is_flagged_leak, voted_after_reveal};
+
+    /// A kept record as this path reduced it.
+    #[derive(Debug, Clone, Copy)]
+    struct ORow {
+        a: u32,
+        b: u32,
+        winner: Winner,
+        tstamp: f64,
+        judge: u32,
+    }
 
     /// The leaderboard as computed from the records themselves.
     pub(crate) fn compute_leaderboard(
@@ -653,24 +575,61 @@ pub(crate) mod oracle {
         opts: &LeaderboardOptions,
     ) -> Result<Leaderboard, RatingsError> {
         let (kept, rows, names, summary) = gather(records, &opts.filter, opts.seed);
-        let sides: Vec<_> = if opts.style_control {
-            kept.iter().map(|r| style::record_style_counts(r)).collect()
-        } else {
-            Vec::new()
+        let mut judges = super::intern::Interner::default();
+        let ids: Vec<usize> = kept.iter().map(|r| judges.id(&r.judge)).collect();
+        let rows: Vec<ORow> = rows
+            .into_iter()
+            .zip(ids)
+            .map(|(r, j)| ORow {
+                judge: u32::try_from(j).expect("judge index below 2^32"),
+                ..r
+            })
+            .collect();
+        if rows.is_empty() {
+            return Err(RatingsError::NoBattles {
+                records: records.len(),
+            });
+        }
+        let sides: Vec<_> = kept.iter().map(|r| style::record_style_counts(r)).collect();
+        // The tallies from the battles themselves, as the path before rankings did.
+        let n = names.len();
+        let battles: Vec<Battle> = time_order(&rows, |r| r.tstamp)
+            .into_iter()
+            .map(|i| Battle::new(rows[i].a as usize, rows[i].b as usize, rows[i].winner))
+            .collect();
+        let rated = Rated {
+            names: &names,
+            elo: online_elo(n, battles.iter().copied(), EloParams::default()),
+            cells: Cells::from_battles(n, battles.iter().copied()),
+            tallies: matrices::PairTallies::from_battles(n, battles.iter().copied()),
+            summary,
+            records: records.len(),
         };
-        finish(&rows, &names, summary, &sides, records.len(), opts)
+        let rated_votes = rows.iter().map(|r| judges::JudgedVote {
+            judge: r.judge,
+            a: r.a as usize,
+            b: r.b as usize,
+            winner: r.winner,
+        });
+        let votes: Vec<Row> = rows
+            .iter()
+            .map(|r| Row {
+                a: r.a,
+                b: r.b,
+                winner: r.winner,
+            })
+            .collect();
+        let style = opts
+            .style_control
+            .then_some((sides.as_slice(), votes.as_slice()));
+        finish(rated, rated_votes, judges.names(), style, opts)
     }
 
     fn gather<'a>(
         records: &'a [VoteRecord],
         filter: &FilterOptions,
         seed: u64,
-    ) -> (
-        Vec<&'a VoteRecord>,
-        Vec<Row<'a>>,
-        Vec<String>,
-        FilterSummary,
-    ) {
+    ) -> (Vec<&'a VoteRecord>, Vec<ORow>, Vec<String>, FilterSummary) {
         let mut s = FilterSummary {
             records: records.len(),
             ..FilterSummary::default()
@@ -691,12 +650,12 @@ pub(crate) mod oracle {
                 s.other_category += 1;
             } else {
                 kept.push(r);
-                rows.push(Row {
+                rows.push(ORow {
                     a: model_index(models.id(&r.model_a)),
                     b: model_index(models.id(&r.model_b)),
                     winner: r.winner,
                     tstamp: r.tstamp,
-                    judge: &r.judge,
+                    judge: 0,
                 });
                 if filter.dedup {
                     keys.push(DedupKey::of(r));

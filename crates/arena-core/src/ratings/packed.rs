@@ -433,11 +433,12 @@ pub fn sort_by_time_then_id(rows: &mut RatingRows, ids: &mut Vec<VoteId>) {
 
 /// [`sort_by_time_then_id`] for rows whose first `sorted` are known to be in order (rows
 /// appended to sorted ones): only the appended ones are checked, so one more vote costs
-/// nothing on a million.
+/// nothing on a million. True when the first `sorted` rows stayed where they were (the new
+/// ones all sort after them).
 ///
 /// # Panics
 /// When `ids` is not one per row.
-pub fn sort_after(rows: &mut RatingRows, ids: &mut Vec<VoteId>, sorted: usize) {
+pub fn sort_after(rows: &mut RatingRows, ids: &mut Vec<VoteId>, sorted: usize) -> bool {
     assert_eq!(ids.len(), rows.len(), "one id per row");
     let before = |i: usize, j: usize, rows: &RatingRows, ids: &[VoteId]| {
         rows.rows[i]
@@ -446,7 +447,7 @@ pub fn sort_after(rows: &mut RatingRows, ids: &mut Vec<VoteId>, sorted: usize) {
             .then_with(|| ids[i].cmp(&ids[j]))
     };
     if (sorted.max(1)..rows.len()).all(|i| before(i - 1, i, rows, ids).is_le()) {
-        return;
+        return true;
     }
     let mut order: Vec<usize> = (0..rows.len()).collect();
     order.sort_by(|&i, &j| before(i, j, rows, ids));
@@ -459,6 +460,7 @@ pub fn sort_after(rows: &mut RatingRows, ids: &mut Vec<VoteId>, sorted: usize) {
         .iter()
         .map(|&i| taken[i].take().expect("each index once"))
         .collect();
+    false
 }
 
 #[cfg(test)]

@@ -557,13 +557,14 @@ mod tests {
 /// The rows against the record path they replace (`ratings::oracle`), on every filter,
 /// category, style control, dedup and anchor combination.
 #[cfg(test)]
-mod oracle_tests {
+pub(crate) mod oracle_tests {
     use crate::ratings::{
         Anchor, CiMethod, FilterOptions, LeaderboardOptions, compute_leaderboard, oracle,
     };
     use crate::record::{Message, VoteRecord};
 
-    fn varied_records() -> Vec<VoteRecord> {
+    /// Votes of every shape the filters, dedup, categories, style and judges read.
+    pub(crate) fn varied_records() -> Vec<VoteRecord> {
         let mut recs = crate::ratings::synthetic::synthetic_battles(3_000, 8, 11);
         for (i, r) in recs.iter_mut().enumerate() {
             r.judge = format!("judge {}", i % 13);
