@@ -28,6 +28,10 @@ pub struct VoteCache {
     /// are only appended (in order, the name tables growing), and changes when the rows are
     /// read afresh or reordered.
     pub generation: u64,
+    /// What the last load spent reading blobs from storage and decoding them (unpacking and
+    /// ordering the rows), in milliseconds; zero when it read nothing.
+    pub storage_ms: f64,
+    pub decode_ms: f64,
     pub rows: Rc<RatingRows>,
     /// The id of each row, in row order.
     pub ids: Vec<VoteId>,
@@ -53,7 +57,20 @@ impl VoteCache {
         store: &impl Store,
         db: &str,
     ) -> Result<(VoteCache, Loaded), StoreError> {
+        let t = js_sys::Date::now();
         let keys = store.rating_keys().await?;
+        let listing_ms = js_sys::Date::now() - t;
+        let (mut c, how) = Self::load_keys(previous, store, db, keys).await?;
+        c.storage_ms += listing_ms;
+        Ok((c, how))
+    }
+
+    async fn load_keys(
+        previous: Option<VoteCache>,
+        store: &impl Store,
+        db: &str,
+        keys: Vec<u64>,
+    ) -> Result<(VoteCache, Loaded), StoreError> {
         let Some(mut c) = previous.filter(|c| c.db == db) else {
             return Ok((Self::read(store, db, keys).await?, Loaded::All));
         };
@@ -66,9 +83,13 @@ impl VoteCache {
             .filter(|k| c.keys.binary_search(k).is_err())
             .collect();
         if new.is_empty() {
+            c.storage_ms = 0.0;
+            c.decode_ms = 0.0;
             return Ok((c, Loaded::New(0)));
         }
+        let t0 = js_sys::Date::now();
         let blobs = store.rating_blobs(&new).await?;
+        let t1 = js_sys::Date::now();
         if blobs.iter().any(Option::is_none) {
             let keys = store.rating_keys().await?;
             return Ok((Self::read(store, db, keys).await?, Loaded::All));
@@ -85,11 +106,14 @@ impl VoteCache {
         c.keys.extend(new);
         c.keys.sort_unstable();
         c.rows = Rc::new(rows);
+        c.storage_ms = t1 - t0;
+        c.decode_ms = js_sys::Date::now() - t1;
         Ok((c, Loaded::New(n)))
     }
 
     async fn read(store: &impl Store, db: &str, keys: Vec<u64>) -> Result<VoteCache, StoreError> {
         let mut keys = keys;
+        let t0 = js_sys::Date::now();
         // A blob merged away between listing and reading: list again (the merged blob is new).
         let blobs = loop {
             let blobs = store.rating_blobs(&keys).await?;
@@ -98,6 +122,7 @@ impl VoteCache {
             }
             keys = store.rating_keys().await?;
         };
+        let t1 = js_sys::Date::now();
         let mut rows = RatingRows::new(true);
         let mut ids = Vec::new();
         let mut sizes = HashMap::with_capacity(keys.len());
@@ -109,6 +134,8 @@ impl VoteCache {
             db: db.to_string(),
             version: 0,
             generation: next_generation(),
+            storage_ms: t1 - t0,
+            decode_ms: js_sys::Date::now() - t1,
             rows: Rc::new(rows),
             ids,
             keys,

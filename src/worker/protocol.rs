@@ -100,6 +100,12 @@ pub enum Response {
         /// Milliseconds spent reading votes (0 when the cached ones were used) and ranking.
         load_ms: f64,
         compute_ms: f64,
+        /// Of `load_ms`, the read's time in storage and decoding (the rest is waiting for
+        /// another request's read); zero when nothing was read.
+        #[serde(default)]
+        storage_ms: f64,
+        #[serde(default)]
+        decode_ms: f64,
     },
     /// The rows for [`Request::Ratings`]: empty when the votes cannot be ranked (none yet).
     Ratings { id: u64, rows: Vec<LeaderboardRow> },

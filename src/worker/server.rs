@@ -117,8 +117,8 @@ async fn handle(state: &Shared, request: Request, file: Option<File>) {
             db,
             votes_version,
         } => match votes(state, &db, votes_version).await {
-            Ok((votes, generation)) => {
-                let rows = ratings(state, &votes, generation);
+            Ok(votes) => {
+                let rows = ratings(state, &votes.rows, votes.generation);
                 post(&Response::Ratings { id, rows });
                 compact(state).await;
             }
@@ -182,18 +182,28 @@ async fn open(state: &Shared, db: &str) -> Result<Rc<IdbStore>, String> {
 /// The votes of `db` for `votes_version`. A new version (a vote was cast, or an import
 /// wrote) reads only the ids, then fetches just the votes not seen yet; a new database, or
 /// many new votes, reads them all.
-async fn votes(
-    state: &Shared,
-    db: &str,
-    votes_version: u64,
-) -> Result<(Rc<RatingRows>, u64), String> {
+/// The votes a request ranks: the rows, their generation (see `VoteCache::generation`), and
+/// what this request spent reading them (zero when they were cached).
+struct Votes {
+    rows: Rc<RatingRows>,
+    generation: u64,
+    storage_ms: f64,
+    decode_ms: f64,
+}
+
+async fn votes(state: &Shared, db: &str, votes_version: u64) -> Result<Votes, String> {
     loop {
         let cached = state
             .borrow()
             .votes
             .as_ref()
             .filter(|c| c.db == db && c.version == votes_version)
-            .map(|c| (c.rows.clone(), c.generation));
+            .map(|c| Votes {
+                rows: c.rows.clone(),
+                generation: c.generation,
+                storage_ms: 0.0,
+                decode_ms: 0.0,
+            });
         if let Some(v) = cached {
             return Ok(v);
         }
@@ -216,7 +226,12 @@ async fn votes(
     done_loading(state);
     let (mut cache, _) = loaded?;
     cache.version = votes_version;
-    let v = (cache.rows.clone(), cache.generation);
+    let v = Votes {
+        rows: cache.rows.clone(),
+        generation: cache.generation,
+        storage_ms: cache.storage_ms,
+        decode_ms: cache.decode_ms,
+    };
     state.borrow_mut().votes = Some(cache);
     Ok(v)
 }
@@ -311,7 +326,12 @@ async fn leaderboard(
     options: &LeaderboardOptions,
 ) {
     let t0 = now();
-    let (votes, generation) = match votes(state, db, votes_version).await {
+    let Votes {
+        rows: votes,
+        generation,
+        storage_ms,
+        decode_ms,
+    } = match votes(state, db, votes_version).await {
         Ok(v) => v,
         Err(message) => {
             post(&Response::Failed { id, message });
@@ -344,6 +364,8 @@ async fn leaderboard(
         result,
         load_ms,
         compute_ms: now() - t1,
+        storage_ms,
+        decode_ms,
     });
 }
 
