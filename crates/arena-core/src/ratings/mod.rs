@@ -207,7 +207,7 @@ pub struct Leaderboard {
 }
 
 /// Why a leaderboard could not be computed.
-#[derive(Debug, Error, PartialEq)]
+#[derive(Debug, Clone, Error, PartialEq)]
 pub enum RatingsError {
     #[error("no battles left to rate (of {records} records, none passed the filters)")]
     NoBattles { records: usize },

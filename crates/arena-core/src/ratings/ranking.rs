@@ -382,6 +382,17 @@ pub struct Rankings {
     generation: u64,
     /// Most recently used first.
     kept: Vec<Ranking>,
+    /// The last answer, for the rows it was computed on: asked again with no new rows (the
+    /// Arena page's pairing, then the Leaderboard page, after one vote) it is not recomputed.
+    last: Option<LastAnswer>,
+}
+
+#[derive(Debug)]
+struct LastAnswer {
+    generation: u64,
+    rows: usize,
+    opts: LeaderboardOptions,
+    answer: Result<Leaderboard, RatingsError>,
 }
 
 impl Rankings {
@@ -405,6 +416,13 @@ impl Rankings {
             self.kept.clear();
             self.generation = generation;
         }
+        if let Some(last) = &self.last
+            && last.generation == generation
+            && last.rows == all.len()
+            && last.opts == *opts
+        {
+            return last.answer.clone();
+        }
         let found = self
             .kept
             .iter()
@@ -420,6 +438,12 @@ impl Rankings {
         let answer = ranking.leaderboard(all, opts);
         self.kept.insert(0, ranking);
         self.kept.truncate(KEPT_RANKINGS);
+        self.last = Some(LastAnswer {
+            generation,
+            rows: all.len(),
+            opts: opts.clone(),
+            answer: answer.clone(),
+        });
         answer
     }
 }
