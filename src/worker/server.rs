@@ -179,9 +179,6 @@ async fn open(state: &Shared, db: &str) -> Result<Rc<IdbStore>, String> {
     Ok(store)
 }
 
-/// The votes of `db` for `votes_version`. A new version (a vote was cast, or an import
-/// wrote) reads only the ids, then fetches just the votes not seen yet; a new database, or
-/// many new votes, reads them all.
 /// The votes a request ranks: the rows, their generation (see `VoteCache::generation`), and
 /// what this request spent reading them (zero when they were cached).
 struct Votes {
@@ -191,6 +188,9 @@ struct Votes {
     decode_ms: f64,
 }
 
+/// The votes of `db` for `votes_version`. A new version (a vote was cast, or an import
+/// wrote) reads only the ids, then fetches just the votes not seen yet; a new database, or
+/// many new votes, reads them all.
 async fn votes(state: &Shared, db: &str, votes_version: u64) -> Result<Votes, String> {
     loop {
         let cached = state

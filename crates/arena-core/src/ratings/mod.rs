@@ -320,12 +320,10 @@ struct Rated<'a> {
     cells: Cells,
     tallies: matrices::PairTallies,
     summary: FilterSummary,
-    /// How many records were read (for the error when none is rated).
-    records: usize,
 }
 
-/// Everything after the votes are tallied: the fits, intervals, tables and judges' figures.
-/// `rated_votes` are the rated votes in input order; `style` their style counts and the votes
+/// Everything after the votes are tallied: the fits, intervals, tables and judges' figures,
+/// for at least one rated vote. `rated_votes` are the rated votes in input order; `style` their style counts and the votes
 /// themselves, when style control is on.
 #[allow(clippy::too_many_lines)] // one linear pipeline, read top to bottom
 fn finish(
@@ -341,11 +339,8 @@ fn finish(
         cells,
         tallies,
         summary,
-        records,
     } = rated;
-    if names.is_empty() {
-        return Err(RatingsError::NoBattles { records });
-    }
+    debug_assert!(!names.is_empty(), "finish: no rated votes");
     let n = names.len();
     let weights = opts.reweight.then(|| cells.reweight_weights());
 
@@ -574,23 +569,12 @@ pub(crate) mod oracle {
         records: &[VoteRecord],
         opts: &LeaderboardOptions,
     ) -> Result<Leaderboard, RatingsError> {
-        let (kept, rows, names, summary) = gather(records, &opts.filter, opts.seed);
-        let mut judges = super::intern::Interner::default();
-        let ids: Vec<usize> = kept.iter().map(|r| judges.id(&r.judge)).collect();
-        let rows: Vec<ORow> = rows
-            .into_iter()
-            .zip(ids)
-            .map(|(r, j)| ORow {
-                judge: u32::try_from(j).expect("judge index below 2^32"),
-                ..r
-            })
-            .collect();
+        let (kept, rows, names, judges, summary) = gather(records, &opts.filter, opts.seed);
         if rows.is_empty() {
             return Err(RatingsError::NoBattles {
                 records: records.len(),
             });
         }
-        let sides: Vec<_> = kept.iter().map(|r| style::record_style_counts(r)).collect();
         // The tallies from the battles themselves, as the path before rankings did.
         let n = names.len();
         let battles: Vec<Battle> = time_order(&rows, |r| r.tstamp)
@@ -603,7 +587,6 @@ pub(crate) mod oracle {
             cells: Cells::from_battles(n, battles.iter().copied()),
             tallies: matrices::PairTallies::from_battles(n, battles.iter().copied()),
             summary,
-            records: records.len(),
         };
         let rated_votes = rows.iter().map(|r| judges::JudgedVote {
             judge: r.judge,
@@ -611,17 +594,22 @@ pub(crate) mod oracle {
             b: r.b as usize,
             winner: r.winner,
         });
-        let votes: Vec<Row> = rows
-            .iter()
-            .map(|r| Row {
-                a: r.a,
-                b: r.b,
-                winner: r.winner,
-            })
-            .collect();
-        let style = opts
-            .style_control
-            .then_some((sides.as_slice(), votes.as_slice()));
+        let sides: Vec<_>;
+        let votes: Vec<Row>;
+        let style = if opts.style_control {
+            sides = kept.iter().map(|r| style::record_style_counts(r)).collect();
+            votes = rows
+                .iter()
+                .map(|r| Row {
+                    a: r.a,
+                    b: r.b,
+                    winner: r.winner,
+                })
+                .collect();
+            Some((sides.as_slice(), votes.as_slice()))
+        } else {
+            None
+        };
         finish(rated, rated_votes, judges.names(), style, opts)
     }
 
@@ -629,7 +617,13 @@ pub(crate) mod oracle {
         records: &'a [VoteRecord],
         filter: &FilterOptions,
         seed: u64,
-    ) -> (Vec<&'a VoteRecord>, Vec<ORow>, Vec<String>, FilterSummary) {
+    ) -> (
+        Vec<&'a VoteRecord>,
+        Vec<ORow>,
+        Vec<String>,
+        super::intern::Interner<'a>,
+        FilterSummary,
+    ) {
         let mut s = FilterSummary {
             records: records.len(),
             ..FilterSummary::default()
@@ -639,6 +633,7 @@ pub(crate) mod oracle {
         let mut rows = Vec::with_capacity(records.len());
         let mut keys = Vec::with_capacity(if filter.dedup { records.len() } else { 0 });
         let mut models = super::intern::Interner::default();
+        let mut judges = super::intern::Interner::default();
         for r in records {
             if voted_after_reveal(r) {
                 s.after_reveal += 1;
@@ -655,7 +650,7 @@ pub(crate) mod oracle {
                     b: model_index(models.id(&r.model_b)),
                     winner: r.winner,
                     tstamp: r.tstamp,
-                    judge: 0,
+                    judge: u32::try_from(judges.id(&r.judge)).expect("judge index below 2^32"),
                 });
                 if filter.dedup {
                     keys.push(DedupKey::of(r));
@@ -703,7 +698,7 @@ pub(crate) mod oracle {
             r.a = model_index(remap[r.a as usize]);
             r.b = model_index(remap[r.b as usize]);
         }
-        (kept, rows, names, s)
+        (kept, rows, names, judges, s)
     }
 }
 

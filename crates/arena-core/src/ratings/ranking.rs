@@ -337,7 +337,6 @@ impl Ranking {
             cells: Cells::from_counts(n, at),
             tallies: PairTallies::from_counts(n, at),
             summary: self.summary.clone(),
-            records: all.len(),
         };
         let judged = self.judged.iter().map(|j| JudgedVote {
             judge: j.judge,
@@ -464,38 +463,8 @@ fn row_index(i: usize) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ratings::rows::oracle_tests::varied_records;
-    use crate::ratings::{Anchor, CiMethod, compute_leaderboard_rows};
-
-    fn options() -> Vec<LeaderboardOptions> {
-        let categories = [None, Some("coding"), Some("math"), Some("lang:english")];
-        let mut all = Vec::new();
-        for (k, category) in categories.iter().enumerate() {
-            for style_control in [false, true] {
-                all.push(LeaderboardOptions {
-                    ci: if k % 2 == 0 {
-                        CiMethod::Sandwich
-                    } else {
-                        CiMethod::Bootstrap { rounds: 3 }
-                    },
-                    reweight: k == 3,
-                    anchor: (k == 1).then(|| Anchor {
-                        model: "model-003".into(),
-                        rating: 1200.0,
-                    }),
-                    style_control,
-                    filter: FilterOptions {
-                        category: category.map(str::to_string),
-                        include_flagged: k % 2 == 1,
-                        include_named: k == 2,
-                        dedup: k != 3,
-                    },
-                    ..LeaderboardOptions::default()
-                });
-            }
-        }
-        all
-    }
+    use crate::ratings::compute_leaderboard_rows;
+    use crate::ratings::rows::oracle_tests::{option_sets as options, varied_records};
 
     /// Feeds `records` in growing prefixes; after each, the kept ranking (or, when stale, a
     /// fresh one) must answer exactly as ranking the prefix from scratch. Returns how often

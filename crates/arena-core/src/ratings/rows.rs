@@ -229,11 +229,6 @@ impl RatingRows {
         }
     }
 
-    /// Whether any row has a dedup key (a prompt, or FastChat's own decision).
-    pub fn has_dedup_keys(&self) -> bool {
-        !self.prompts.is_empty() || self.rows.iter().any(|r| r.has(flag::SAMPLED_KNOWN))
-    }
-
     /// Whether the rows carry style counts.
     pub fn has_style(&self) -> bool {
         self.keep_style
@@ -612,9 +607,9 @@ pub(crate) mod oracle_tests {
         recs
     }
 
-    #[test]
-    fn rows_rank_bit_identically_to_the_record_path() {
-        let recs = varied_records();
+    /// Option sets that cover every filter, category, style control, dedup, anchor,
+    /// reweighting and interval combination the rankings distinguish.
+    pub(crate) fn option_sets() -> Vec<LeaderboardOptions> {
         let categories = [
             None,
             Some("coding"),
@@ -625,16 +620,10 @@ pub(crate) mod oracle_tests {
             Some("no-tie"),
             Some("lang:english"),
         ];
-        let mut checked = 0;
+        let mut sets = Vec::new();
         for (k, category) in categories.iter().enumerate() {
             for style_control in [false, true] {
-                let filter = FilterOptions {
-                    category: category.map(str::to_string),
-                    include_flagged: k % 2 == 1,
-                    include_named: k % 3 == 1,
-                    dedup: k != 2,
-                };
-                let opts = LeaderboardOptions {
+                sets.push(LeaderboardOptions {
                     ci: if k % 2 == 0 {
                         CiMethod::Sandwich
                     } else {
@@ -646,16 +635,34 @@ pub(crate) mod oracle_tests {
                         rating: 1200.0,
                     }),
                     style_control,
-                    filter,
+                    filter: FilterOptions {
+                        category: category.map(str::to_string),
+                        include_flagged: k % 2 == 1,
+                        include_named: k % 3 == 1,
+                        dedup: k != 2,
+                    },
                     ..LeaderboardOptions::default()
-                };
-                let want = oracle::compute_leaderboard(&recs, &opts);
-                let got = compute_leaderboard(&recs, &opts);
-                assert_eq!(got, want, "{category:?} style {style_control}");
-                if let Ok(lb) = got {
-                    checked += 1;
-                    assert!(lb.summary.used > 0);
-                }
+                });
+            }
+        }
+        sets
+    }
+
+    #[test]
+    fn rows_rank_bit_identically_to_the_record_path() {
+        let recs = varied_records();
+        let mut checked = 0;
+        for opts in option_sets() {
+            let want = oracle::compute_leaderboard(&recs, &opts);
+            let got = compute_leaderboard(&recs, &opts);
+            assert_eq!(
+                got, want,
+                "{:?} style {}",
+                opts.filter.category, opts.style_control
+            );
+            if let Ok(lb) = got {
+                checked += 1;
+                assert!(lb.summary.used > 0);
             }
         }
         assert_eq!(checked, 16);
